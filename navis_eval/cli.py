@@ -210,6 +210,16 @@ def score(
     typer.echo(f"scored {count} answers with {len(checks)} checks -> {out}")
 
 
+# Command groups that live in their own modules register themselves on `app` when imported.
+# Each module must keep heavy imports inside its command functions.
+for _module in ("navis_eval.cli_checks", "navis_eval.cli_report", "navis_eval.cli_dataset", "navis_eval.cli_review"):
+    try:
+        __import__(_module)
+    except ModuleNotFoundError as _exc:
+        if _exc.name != _module:
+            raise
+
+
 def main() -> None:
     app()
 

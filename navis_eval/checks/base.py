@@ -60,6 +60,14 @@ class Case:
     def context_segments(self) -> list[Segmented]:
         return [segment(c) for c in self.contexts]
 
+    def gold_value(self, name: str, default: Any = None) -> Any:
+        """A gold metadata field (curability, urgent, expected_coverage, gap...), from the gold
+        item when the case has one, else from the free-form metadata of ``score`` input."""
+        if self.gold is not None:
+            value = getattr(self.gold, name, None)
+            return default if value is None else value
+        return self.metadata.get(name, default)
+
     @property
     def effective_cancer_type(self) -> str | None:
         if self.gold is not None:
