@@ -91,6 +91,38 @@ def load_yaml(path: Path) -> Any:
         raise InputError(f"invalid YAML: {problem}", path=path, line=line) from None
 
 
+def yaml_line(text: str, keys: tuple[Any, ...]) -> int | None:
+    """Line number (1-based) of the YAML node at ``keys`` in ``text``, best effort, for error messages.
+
+    Walks mapping keys and sequence indexes as far as they exist, so a path that goes past the
+    file's structure still points at the deepest node that does exist.
+    """
+    import yaml
+
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+    line = None
+    for key in keys:
+        if node is None:
+            break
+        if isinstance(node, yaml.MappingNode):
+            nxt = None
+            for k, v in node.value:
+                if k.value == str(key):
+                    nxt = v
+                    line = k.start_mark.line + 1
+                    break
+            node = nxt
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
+
+
 def dumps(obj: Any) -> str:
     """Canonical compact JSON for one JSONL line."""
     if isinstance(obj, BaseModel):

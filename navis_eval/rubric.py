@@ -10,12 +10,11 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from navis_eval.errors import InputError
-from navis_eval.jsonl import load_yaml, read_text
+from navis_eval.jsonl import load_yaml, read_text, yaml_line
 from navis_eval.models import VersionRef
 from navis_eval.paths import resolve_bundled
 
@@ -42,34 +41,6 @@ class Rubric:
         return list(self.configs)
 
 
-def _line_of(path: Path, text: str, keys: tuple[Any, ...]) -> int | None:
-    """Line number of the YAML node at ``keys`` (best effort, for error messages)."""
-    import yaml
-
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return None
-    line = None
-    for key in keys:
-        if node is None:
-            break
-        if isinstance(node, yaml.MappingNode):
-            nxt = None
-            for k, v in node.value:
-                if k.value == str(key):
-                    nxt = v
-                    line = k.start_mark.line + 1
-                    break
-            node = nxt
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-            node = node.value[key]
-            line = node.start_mark.line + 1
-        else:
-            break
-    return line
-
-
 def content_hash(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
@@ -88,11 +59,11 @@ def load_rubric(path: str | Path | None = None) -> Rubric:
             raise InputError("required key is missing", path=rubric_path, field=key)
     for key in ("name", "version"):
         if not isinstance(data[key], (str, int, float)) or not str(data[key]).strip():
-            raise InputError("must be a non-empty string", path=rubric_path, line=_line_of(rubric_path, text, (key,)), field=key)
+            raise InputError("must be a non-empty string", path=rubric_path, line=yaml_line(text, (key,)), field=key)
     checks = data["checks"]
     if not isinstance(checks, dict) or not checks:
         raise InputError(
-            "must map check names to their settings", path=rubric_path, line=_line_of(rubric_path, text, ("checks",)), field="checks"
+            "must map check names to their settings", path=rubric_path, line=yaml_line(text, ("checks",)), field="checks"
         )
     available = check_classes()
     configs: dict[str, BaseModel] = {}
@@ -101,7 +72,7 @@ def load_rubric(path: str | Path | None = None) -> Rubric:
             raise InputError(
                 f"unknown check '{name}' (known: {', '.join(sorted(available))})",
                 path=rubric_path,
-                line=_line_of(rubric_path, text, ("checks", name)),
+                line=yaml_line(text, ("checks", name)),
                 field=f"checks.{name}",
             )
         if settings is None:
@@ -110,7 +81,7 @@ def load_rubric(path: str | Path | None = None) -> Rubric:
             raise InputError(
                 "check settings must be a mapping",
                 path=rubric_path,
-                line=_line_of(rubric_path, text, ("checks", name)),
+                line=yaml_line(text, ("checks", name)),
                 field=f"checks.{name}",
             )
         try:
@@ -122,7 +93,7 @@ def load_rubric(path: str | Path | None = None) -> Rubric:
             raise InputError(
                 message,
                 path=rubric_path,
-                line=_line_of(rubric_path, text, ("checks", name, *loc)),
+                line=yaml_line(text, ("checks", name, *loc)),
                 field=".".join(["checks", str(name), *map(str, loc)]),
             ) from None
     return Rubric(
