@@ -16,6 +16,7 @@ from typing import Any
 
 from navis_eval.errors import InputError
 from navis_eval.models import RunManifest
+from navis_eval.report.fmt import short_hash
 from navis_eval.stats import PairedCounts, paired_counts
 from navis_eval.store import RunDir
 
@@ -124,12 +125,6 @@ def mismatches(baseline: RunManifest, candidate: RunManifest) -> list[str]:
         if a.hash != b.hash:
             reasons.append(f"{what} differs: {a.name} {a.version} ({short_hash(a.hash)}) -> {b.name} {b.version} ({short_hash(b.hash)})")
     return reasons
-
-
-def short_hash(value: str | None) -> str:
-    if not value:
-        return "-"
-    return value.split(":", 1)[-1][:8]
 
 
 @dataclass(frozen=True)
