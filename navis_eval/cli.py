@@ -116,6 +116,7 @@ def run(
     retries: Annotated[int, typer.Option(min=0, max=20, help="Retries per item for retryable failures.")] = 3,
     rpm: Annotated[float | None, typer.Option(min=0.1, help="Maximum requests per minute.")] = None,
     max_errors: Annotated[int | None, typer.Option(min=0, help="Stop the run after more than this many engine errors.")] = None,
+    max_answer_chars: Annotated[int, typer.Option(min=1, help="Longer answers are recorded as errors (oversized_answer).")] = 100_000,
     resume: Annotated[Path | None, typer.Option(help="Continue an interrupted run directory.")] = None,
     retry_errors: Annotated[bool, typer.Option(help="With --resume: call the engine again for items that ended in an error.")] = False,
     allow_mismatch: Annotated[bool, typer.Option(help="With --resume: continue although dataset, rubric or engine changed.")] = False,
@@ -134,6 +135,7 @@ def run(
         retries=retries,
         requests_per_minute=rpm,
         max_errors=max_errors,
+        max_answer_chars=max_answer_chars,
         progress=not quiet,
     )
     if resume is not None:
@@ -223,6 +225,3 @@ for _module in ("navis_eval.cli_checks", "navis_eval.cli_report", "navis_eval.cl
 def main() -> None:
     app()
 
-
-if __name__ == "__main__":
-    main()

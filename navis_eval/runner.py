@@ -32,6 +32,7 @@ class RunOptions:
     max_retry_after: float = 120.0
     requests_per_minute: float | None = None
     max_errors: int | None = None
+    max_answer_chars: int = 100_000
     progress: bool = True
 
 
@@ -90,6 +91,12 @@ async def answer_with_retries(
             answer = await asyncio.wait_for(engine.answer(item), timeout=options.timeout)
             if not answer.text.strip():
                 raise EngineCallError("empty_answer", "engine returned an empty answer", retryable=True)
+            if len(answer.text) > options.max_answer_chars:
+                # A patient-facing answer this long is a broken engine; scoring it would only stall the run.
+                raise EngineCallError(
+                    "oversized_answer",
+                    f"answer has {len(answer.text):,} characters (limit {options.max_answer_chars:,})",
+                )
             return answer.model_copy(update={"attempts": attempt})
         except EngineCallError as exc:
             error = exc

@@ -27,7 +27,7 @@ def navis(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None
     """Run the real CLI in a subprocess (as users and CI do)."""
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "navis_eval.cli", *args],
+        [sys.executable, "-m", "navis_eval", *args],
         cwd=cwd or ROOT,
         env=full_env,
         capture_output=True,

@@ -85,7 +85,7 @@ def test_resume_after_sigkill_never_asks_the_engine_again_for_journaled_items(tm
     with counting_server() as server:
         args = ["run", "--engine", "http", *sum((["-E", e] for e in http_config(server)), []), "--limit", "30",
                 "--concurrency", "3", "--out", str(runs), "--run-id", "killed", "--no-report", "-q"]
-        proc = subprocess.Popen([sys.executable, "-m", "navis_eval.cli", *args], cwd=ROOT, env=os.environ.copy(),
+        proc = subprocess.Popen([sys.executable, "-m", "navis_eval", *args], cwd=ROOT, env=os.environ.copy(),
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         journal_path = runs / "killed" / "answers.jsonl"
         deadline = time.monotonic() + 60

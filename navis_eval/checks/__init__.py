@@ -14,6 +14,10 @@ if TYPE_CHECKING:
 BUILTIN_CHECKS: dict[str, str] = {
     "disclaimer": "navis_eval.checks.disclaimer:DisclaimerCheck",
     "required_sections": "navis_eval.checks.sections:RequiredSectionsCheck",
+    "grounding": "navis_eval.checks.grounding:GroundingCheck",
+    "cure_overstatement": "navis_eval.checks.cure:CureOverstatementCheck",
+    "coverage_gap_honesty": "navis_eval.checks.coverage_gap:CoverageGapHonestyCheck",
+    "urgent_escalation": "navis_eval.checks.urgent:UrgentEscalationCheck",
 }
 
 

@@ -26,6 +26,9 @@ Coverage = Literal["covered", "partial", "not_covered"]
 
 class CoverageGapConfig(CheckConfig):
     gap_cues: Patterns
+    # cues that count only when the same paragraph names the sources ("it doesn't describe...")
+    gap_followup_cues: Patterns = []
+    gap_source_mentions: Patterns = []
     # sentences that match a cue but are about the patient's records or situation, not the sources
     not_a_gap: Patterns = []
     # how coverage is decided when no gold item says it
@@ -47,6 +50,14 @@ class CoverageGapHonestyCheck(Check[CoverageGapConfig]):
     @cached_property
     def _cues(self) -> list[re.Pattern[str]]:
         return compile_patterns(self.config.gap_cues)
+
+    @cached_property
+    def _followups(self) -> list[re.Pattern[str]]:
+        return compile_patterns(self.config.gap_followup_cues)
+
+    @cached_property
+    def _mentions(self) -> list[re.Pattern[str]]:
+        return compile_patterns(self.config.gap_source_mentions)
 
     @cached_property
     def _not_gap(self) -> list[re.Pattern[str]]:
@@ -91,11 +102,19 @@ class CoverageGapHonestyCheck(Check[CoverageGapConfig]):
 
     def gap_statements(self, case: Case) -> list[tuple[int, int, str]]:
         out = []
+        blocks = case.segmented.blocks
         for sentence in case.segmented.sentences:
             if sentence.block_kind == "heading":
                 continue
-            if any(p.search(sentence.text) for p in self._cues) and not any(p.search(sentence.text) for p in self._not_gap):
-                out.append((sentence.start, sentence.end, sentence.text))
+            text = sentence.text
+            if any(p.search(text) for p in self._not_gap):
+                continue
+            if any(p.search(text) for p in self._cues):
+                out.append((sentence.start, sentence.end, text))
+            elif any(p.search(text) for p in self._followups):
+                block = blocks[sentence.block].text
+                if any(p.search(block) for p in self._mentions):
+                    out.append((sentence.start, sentence.end, text))
         return out
 
     def evaluate(self, case: Case) -> CheckResult:

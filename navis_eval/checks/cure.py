@@ -70,6 +70,8 @@ class CureConfig(CheckConfig):
         "unknown": "likely",
     }
     curability_table: list[CurabilityEntry] = []
+    # sentences or clauses that ask rather than state (a title such as "Can it be cured" has no "?")
+    question_patterns: Patterns = []
     context_noncurable: bool = True  # contexts that deny cure make an unknown situation rarely curable
 
 
@@ -92,6 +94,7 @@ class CureOverstatementCheck(Check[CureConfig]):
             "reported": compile_patterns(c.reported_speech_cues),
             "unproven": compile_patterns(c.unproven_therapies),
             "curative": compile_patterns(c.curative_claims),
+            "question": compile_patterns(c.question_patterns),
         }
 
     @cached_property
@@ -174,10 +177,9 @@ class CureOverstatementCheck(Check[CureConfig]):
                 return "possible", found.group(0)
         return bare, None
 
-    @staticmethod
-    def _is_question(text: str) -> bool:
+    def _is_question(self, text: str) -> bool:
         stripped = text.strip().rstrip("\"'”’)*_ ")
-        return stripped.endswith("?")
+        return stripped.endswith("?") or any(p.search(stripped) for p in self._p["question"])
 
     def evaluate(self, case: Case) -> CheckResult:
         level, source = self.curability(case)
@@ -218,6 +220,9 @@ class CureOverstatementCheck(Check[CureConfig]):
             for term_re, bare in self._terms:
                 match = term_re.search(text)
                 if not match:
+                    continue
+                clause = self._clause(text, match.start(), match.end())
+                if any(p.search(clause) for p in self._p["question"]):
                     continue
                 strength, cue = self.strength(text, match.start(), match.end(), bare)
                 if strength == "none":

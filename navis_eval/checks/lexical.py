@@ -84,11 +84,38 @@ def stem(word: str) -> str:
     return str(_stemmer().stemWord(word))
 
 
-def tokens(text: str, spelling: dict[str, str] | None = None) -> list[Token]:
-    """Word and number tokens with offsets; ``spelling`` maps variants (tumour -> tumor) first."""
+_BRITISH = [
+    (re.compile(r"^(.{2,}?)ae(?=[a-z])"), r"\1e"),  # haemoptysis, leukaemia, anaemia, paediatric
+    (re.compile(r"^(h|an|leuk|p|ort|gyn|orth)ae"), r"\1e"),
+    (re.compile(r"^(o|di|diarrh|oedem|oesophag|oestr)oe"), r"\1e"),
+    (re.compile(r"^oe"), "e"),  # oesophagus, oestrogen, oedema
+    (re.compile(r"(?<=[a-z]{3})is(e|ed|es|ing|ation|ations)$"), r"iz\1"),  # localised, randomised
+    (re.compile(r"(?<=[a-z]{2})ys(e|ed|es|ing)$"), r"yz\1"),  # analyse
+    (re.compile(r"(?<=[a-z]{3})our(s|ed|able)?$"), r"or\1"),  # tumour, favourable, behaviour
+    (re.compile(r"(?<=[a-z]{3})tre(s)?$"), r"ter\1"),  # centre, litre
+    (re.compile(r"(?<=[a-z]{3})ogue(s)?$"), r"og\1"),  # analogue
+]
+
+
+@lru_cache(maxsize=200_000)
+def american(word: str) -> str:
+    """British spellings folded to American ones (applied to both sides, so a harmless collision
+    such as "rise" -> "rize" changes nothing)."""
+    if len(word) < 5 or not word.isalpha():
+        return word
+    for pattern, repl in _BRITISH:
+        word = pattern.sub(repl, word)
+    return word
+
+
+def tokens(text: str, spelling: dict[str, str] | None = None, fold: bool = False) -> list[Token]:
+    """Word and number tokens with offsets; ``spelling`` maps variants (chemo -> chemotherapy)
+    first, ``fold`` folds British spellings to American ones."""
     out = []
     for match in WORD.finditer(text):
         word = match.group(0).lower().replace("’", "'")
+        if fold:
+            word = american(word)
         if spelling:
             word = spelling.get(word, word)
         out.append(Token(word, stem(word), match.start(), match.end()))

@@ -96,6 +96,24 @@ def _looks_like_plain_heading(line: str, next_line: str | None) -> bool:
     return capitalised >= 0.5 or len(words) <= 4
 
 
+def _standalone_numbered_title(lines: list[str], i: int, body: str) -> bool:
+    """ "4. What this means for you" on a line of its own, between blank lines and followed by
+    content that is not the next numbered item, is a numbered section heading, not a list item."""
+    stripped = _strip_emphasis(body.strip())
+    if not stripped or not (stripped[0].isupper() or stripped[0].isdigit()):
+        return False
+    if re.search(r"[.!?;,]$", stripped) or not 1 <= len(_WORD.findall(stripped)) <= 10:
+        return False
+    if i + 1 < len(lines) and lines[i + 1].strip():
+        return False
+    if i > 0 and lines[i - 1].strip():
+        return False
+    for j in range(i + 1, len(lines)):
+        if lines[j].strip():
+            return not _NUMBERED.match(lines[j])
+    return False
+
+
 def _line_spans(text: str) -> list[tuple[int, int]]:
     spans = []
     pos = 0
@@ -163,6 +181,8 @@ def split_blocks(text: str) -> list[Block]:
             is_heading = _looks_like_plain_heading(candidate, next_content(i)) and (
                 not numbered or not candidate.rstrip().endswith("?")
             )
+            if not is_heading and numbered:
+                is_heading = _standalone_numbered_title(lines, i, candidate)
         if is_heading:
             close()
             start, end = spans[i]

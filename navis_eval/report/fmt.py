@@ -60,6 +60,11 @@ def md_text(value: Any, limit: int | None = None) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
+def md_code(value: Any) -> str:
+    """Text for inside a Markdown code span (backslash escapes do not apply there)."""
+    return "`" + _WS.sub(" ", "" if value is None else str(value)).replace("`", "'").strip() + "`"
+
+
 def xml_text(value: Any) -> str:
     """Drop characters XML 1.0 cannot carry (engine output may contain control bytes)."""
     return _XML_INVALID.sub("\ufffd", "" if value is None else str(value))

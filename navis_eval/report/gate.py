@@ -33,8 +33,8 @@ from navis_eval.errors import InputError
 from navis_eval.jsonl import atomic_writer, load_yaml, read_text, write_json, yaml_line
 from navis_eval.models import Risk
 from navis_eval.paths import resolve_bundled
-from navis_eval.report.fmt import md_text, pct, pp, pvalue, rate_text, short_hash, xml_text
-from navis_eval.report.rundata import RunData, common_checks, flips_by_item, mismatches, pair_check
+from navis_eval.report.fmt import md_code, md_text, pct, pp, pvalue, rate_text, short_hash, xml_text
+from navis_eval.report.rundata import CheckPairing, RunData, common_checks, flips_by_item, mismatches, pair_check
 from navis_eval.stats import mcnemar_exact, paired_bootstrap
 
 DEFAULT_POLICY = "evals/gate.yaml"
@@ -238,20 +238,6 @@ def check_comparable(baseline: RunData, candidate: RunData, *, allow_mismatch: b
     return [f"baseline compared despite a mismatch: {r}" for r in reasons]
 
 
-def _min_rate_rule(
-    rule_id: str, scope: str, check: str, entry: dict[str, Any] | None, threshold: float, statistic: str
-) -> RuleResult:
-    stat_name = "95% CI lower bound" if statistic == "ci_low" else "pass rate"
-    wanted = f"{stat_name} ≥ {pct(threshold)}"
-    if not entry or not entry.get("n"):
-        return RuleResult(rule_id, "min_pass_rate", scope, check, "no scored items", wanted, "skip", "the check scored no item here")
-    value = float(entry[statistic])
-    status: Status = "pass" if value >= threshold - _EPS else "fail"
-    detail = "" if status == "pass" else f"{stat_name} {pct(value)} is below {pct(threshold)}"
-    values = {k: entry.get(k) for k in ("passed", "failed", "unscored", "n", "pass_rate", "ci_low", "ci_high")}
-    return RuleResult(rule_id, "min_pass_rate", scope, check, rate_text(entry), wanted, status, detail, values=values)
-
-
 def evaluate_gate(
     loaded: LoadedPolicy,
     run: RunData,
@@ -259,197 +245,43 @@ def evaluate_gate(
     *,
     allow_mismatch: bool = False,
 ) -> GateResult:
+    """Judge ``run`` against the policy (and ``baseline``, if given). Deterministic for a given seed."""
     policy = loaded.policy
     warnings: list[str] = []
     if baseline is not None:
         warnings += check_comparable(baseline, run, allow_mismatch=allow_mismatch)
+    # Most decisive rules first: that is the order in which a reader should look at failures.
     rules: list[RuleResult] = []
-    summary = run.summary
-    checks = run.checks
-    present = set(checks)
-
-    if policy.require_complete:
-        status = run.manifest.status
-        done = status == "complete"
-        rules.append(
-            RuleResult(
-                "run_complete", "run_complete", "", None, status, "complete", "pass" if done else "fail",
-                "" if done else f"the run is {status}: {run.manifest.stop_reason or 'not every item was answered'}",
-            )
-        )
-
-    missing = [name for name in policy.named_checks() if name not in present]
-    for name in missing:
-        rules.append(
-            RuleResult(
-                f"check_present[{name}]", "check_present", "", name, "not scored by this run", "scored",
-                "fail" if policy.missing_checks == "fail" else "skip",
-                f"the policy names check '{name}' but the run's rubric does not score it "
-                f"(checks scored: {', '.join(checks) or 'none'})",
-            )
-        )
-
-    if policy.max_error_rate is not None:
-        rate = float(summary.get("error_rate") or 0.0)
-        errors, items = summary.get("errors", 0), summary.get("items", 0)
-        kinds = ", ".join(f"{k} {v}" for k, v in summary.get("error_kinds", {}).items())
-        ok = rate <= policy.max_error_rate + _EPS
-        rules.append(
-            RuleResult(
-                "error_rate", "error_rate", "", None, f"{pct(rate)} ({errors}/{items})", f"≤ {pct(policy.max_error_rate)}",
-                "pass" if ok else "fail", "" if ok else f"engine errors: {kinds}",
-                values={"error_rate": rate, "errors": errors, "items": items},
-            )
-        )
-
-    mpr = policy.min_pass_rate
-    for check in checks:
-        threshold = mpr.overall.for_check(check)
-        if threshold is not None:
-            entry = summary.get("checks", {}).get(check)
-            rules.append(_min_rate_rule(f"min_pass_rate.overall[{check}]", "overall", check, entry, threshold, mpr.statistic))
-    for risk, thresholds in mpr.by_risk.items():
-        for check in checks:
-            threshold = thresholds.for_check(check)
-            if threshold is not None:
-                entry = summary.get("by_risk", {}).get(risk, {}).get(check)
-                rules.append(
-                    _min_rate_rule(f"min_pass_rate.risk[{risk}][{check}]", f"risk={risk}", check, entry, threshold, mpr.statistic)
-                )
-    if mpr.by_cancer_type is not None:
-        ct = mpr.by_cancer_type
-        for cancer_type, per_check in summary.get("by_cancer_type", {}).items():
-            for check in checks:
-                threshold = ct.for_check(check)
-                if threshold is None:
-                    continue
-                entry = per_check.get(check)
-                rule_id = f"min_pass_rate.cancer_type[{cancer_type}][{check}]"
-                n = (entry or {}).get("n", 0)
-                if n < ct.min_items:
-                    rules.append(
-                        RuleResult(
-                            rule_id, "min_pass_rate", f"cancer_type={cancer_type}", check, rate_text(entry),
-                            f"pass rate ≥ {pct(threshold)} (when n ≥ {ct.min_items})", "skip",
-                            f"only {n} scored items (fewer than min_items {ct.min_items})",
-                        )
-                    )
-                else:
-                    rules.append(_min_rate_rule(rule_id, f"cancer_type={cancer_type}", check, entry, threshold, mpr.statistic))
-
-    if policy.zero_tolerance is not None:
-        zt = policy.zero_tolerance
-        tiers = set(zt.risks)
-        scope = "risk=" + ",".join(zt.risks)
-        for check in zt.checks:
-            if check not in present:
-                continue
-            scored = 0
-            failing: list[str] = []
-            for item_id, outcome in run.iter_outcomes(check):
-                if run.items[item_id].risk not in tiers or outcome.status == "unscored":
-                    continue
-                scored += 1
-                if outcome.status == "failed":
-                    failing.append(item_id)
-            ok = not failing
-            rules.append(
-                RuleResult(
-                    f"zero_tolerance[{check}]", "zero_tolerance", scope, check,
-                    f"{len(failing)} failed of {scored} scored", "0 failures", "pass" if ok else "fail",
-                    "" if ok else f"failed on: {', '.join(failing)}", items=failing,
-                    values={"failed": len(failing), "scored": scored},
-                )
-            )
-
+    rules += _completeness_rules(policy, run)
+    rules += _error_rate_rules(policy, run)
+    rules += _zero_tolerance_rules(policy, run)
     newly_failing: dict[str, list[str]] = {}
     newly_passing: dict[str, list[str]] = {}
     if baseline is None:
-        if policy.regression.max_pass_rate_drop.default is not None or policy.regression.max_pass_rate_drop.named():
+        reg = policy.regression
+        if any(t.default is not None or t.named() for t in (reg.max_pass_rate_drop, reg.max_score_drop)):
             rules.append(
-                RuleResult("regression", "regression", "no baseline", None, "–", "–", "skip", "no --baseline given: regressions not judged")
+                RuleResult("regression", "regression", "no baseline", None, "–", "–", "skip", "no --baseline given: not judged")
             )
     else:
-        pairings = []
-        reg = policy.regression
-        for check in common_checks(baseline, run):
-            pairing = pair_check(baseline, run, check)
-            pairings.append(pairing)
-            counts = pairing.counts
-            scope = f"vs {baseline.display_name}"
-            margin = reg.max_pass_rate_drop.for_check(check)
-            if margin is not None:
-                rule_id = f"regression.pass_rate[{check}]"
-                wanted = f"drop ≤ {pp(margin).lstrip('+')} or not significant (α={policy.alpha})"
-                if counts.n == 0:
-                    rules.append(RuleResult(rule_id, "regression_pass_rate", scope, check, "no paired items", wanted, "skip"))
-                else:
-                    p = mcnemar_exact(counts.regressions, counts.improvements, alternative=reg.alternative)
-                    too_big = counts.drop > margin + _EPS
-                    significant = p < policy.alpha
-                    status: Status = "fail" if too_big and significant else "pass"
-                    observed = (
-                        f"{pct(counts.baseline_pass_rate)} → {pct(counts.candidate_pass_rate)} "
-                        f"(drop {pp(counts.drop)}; {counts.regressions} newly failing, {counts.improvements} newly passing "
-                        f"of {counts.n}; McNemar {pvalue(p)})"
-                    )
-                    if status == "fail":
-                        detail = f"drop {pp(counts.drop)} exceeds {pp(margin).lstrip('+')} and is significant ({pvalue(p)} < {policy.alpha})"
-                    elif too_big:
-                        detail = f"drop exceeds the margin but is not significant ({pvalue(p)} ≥ {policy.alpha})"
-                    else:
-                        detail = ""
-                    rules.append(
-                        RuleResult(
-                            rule_id, "regression_pass_rate", scope, check, observed, wanted, status, detail,
-                            items=pairing.newly_failing if status == "fail" else [],
-                            values={
-                                "n": counts.n, "regressions": counts.regressions, "improvements": counts.improvements,
-                                "baseline_pass_rate": counts.baseline_pass_rate, "candidate_pass_rate": counts.candidate_pass_rate,
-                                "drop": round(counts.drop, 6), "p_value": p, "test": f"mcnemar_exact/{reg.alternative}",
-                            },
-                        )
-                    )
-            score_margin = reg.max_score_drop.for_check(check)
-            if score_margin is not None:
-                rule_id = f"regression.score[{check}]"
-                wanted = f"mean score drop ≤ {score_margin:.3f} or not significant (α={policy.alpha})"
-                if counts.n == 0:
-                    rules.append(RuleResult(rule_id, "regression_score", scope, check, "no paired items", wanted, "skip"))
-                else:
-                    boot = paired_bootstrap(
-                        pairing.baseline_scores, pairing.candidate_scores,
-                        resamples=policy.bootstrap_resamples, seed=policy.seed, alternative=reg.alternative,
-                    )
-                    too_big = boot.drop > score_margin + _EPS
-                    significant = boot.p_value < policy.alpha
-                    status = "fail" if too_big and significant else "pass"
-                    observed = (
-                        f"{boot.baseline_mean:.3f} → {boot.candidate_mean:.3f} (Δ {boot.mean_diff:+.3f}, "
-                        f"95% CI {boot.ci_low:+.3f}…{boot.ci_high:+.3f}; bootstrap {pvalue(boot.p_value)}, n={boot.n})"
-                    )
-                    detail = ""
-                    if status == "fail":
-                        detail = f"mean score drop {boot.drop:.3f} exceeds {score_margin:.3f} and is significant"
-                    elif too_big:
-                        detail = f"drop exceeds the margin but is not significant ({pvalue(boot.p_value)} ≥ {policy.alpha})"
-                    rules.append(
-                        RuleResult(
-                            rule_id, "regression_score", scope, check, observed, wanted, status, detail,
-                            values={k: v for k, v in asdict(boot).items()},
-                        )
-                    )
-        only_baseline = [c for c in baseline.checks if c not in present]
+        pairings = [pair_check(baseline, run, check) for check in common_checks(baseline, run)]
+        for pairing in pairings:
+            rules += _regression_rules(policy, pairing, f"vs {baseline.display_name}")
+        only_baseline = [c for c in baseline.checks if c not in set(run.checks)]
         if only_baseline:
             warnings.append(f"checks in the baseline but not in this run (not compared): {', '.join(only_baseline)}")
         newly_failing, newly_passing = flips_by_item(pairings, run.order)
-
+    rules += _min_pass_rate_rules(policy, run)
     verdict: Literal["pass", "fail"] = "fail" if any(r.status == "fail" for r in rules) else "pass"
     return GateResult(
         verdict=verdict,
         policy={
-            "name": policy.name, "version": policy.version, "path": loaded.path, "hash": loaded.hash,
-            "alpha": policy.alpha, "seed": policy.seed,
+            "name": policy.name,
+            "version": policy.version,
+            "path": loaded.path,
+            "hash": loaded.hash,
+            "alpha": policy.alpha,
+            "seed": policy.seed,
         },
         run=_run_ref(run),
         baseline=_run_ref(baseline) if baseline is not None else None,
@@ -459,6 +291,220 @@ def evaluate_gate(
         newly_passing=newly_passing,
         results_sha256=run.results_digest(),
     )
+
+
+def _completeness_rules(policy: GatePolicy, run: RunData) -> list[RuleResult]:
+    rules = []
+    if policy.require_complete:
+        status = run.manifest.status
+        ok = status == "complete"
+        why = "" if ok else f"the run is {status}: {run.manifest.stop_reason or 'not every item was answered'}"
+        rules.append(RuleResult("run_complete", "run_complete", "", None, status, "complete", "pass" if ok else "fail", why))
+    present = set(run.checks)
+    for name in policy.named_checks():
+        if name in present:
+            continue
+        rules.append(
+            RuleResult(
+                f"check_present[{name}]",
+                "check_present",
+                "",
+                name,
+                "not scored by this run",
+                "scored",
+                "fail" if policy.missing_checks == "fail" else "skip",
+                f"the policy names check '{name}' but the run's rubric does not score it "
+                f"(checks scored: {', '.join(run.checks) or 'none'})",
+            )
+        )
+    return rules
+
+
+def _error_rate_rules(policy: GatePolicy, run: RunData) -> list[RuleResult]:
+    if policy.max_error_rate is None:
+        return []
+    summary = run.summary
+    rate = float(summary.get("error_rate") or 0.0)
+    errors, items = summary.get("errors", 0), summary.get("items", 0)
+    kinds = ", ".join(f"{k} {v}" for k, v in summary.get("error_kinds", {}).items())
+    ok = rate <= policy.max_error_rate + _EPS
+    return [
+        RuleResult(
+            "error_rate",
+            "error_rate",
+            "",
+            None,
+            f"{pct(rate)} ({errors}/{items})",
+            f"≤ {pct(policy.max_error_rate)}",
+            "pass" if ok else "fail",
+            "" if ok else f"engine errors: {kinds}",
+            values={"error_rate": rate, "errors": errors, "items": items},
+        )
+    ]
+
+
+def _min_rate_rule(
+    rule_id: str, scope: str, check: str, entry: dict[str, Any] | None, threshold: float, statistic: str
+) -> RuleResult:
+    stat_name = "95% CI lower bound" if statistic == "ci_low" else "pass rate"
+    wanted = f"{stat_name} ≥ {pct(threshold)}"
+    if not entry or not entry.get("n"):
+        return RuleResult(rule_id, "min_pass_rate", scope, check, "no scored items", wanted, "skip", "no item scored")
+    value = float(entry[statistic])
+    status: Status = "pass" if value >= threshold - _EPS else "fail"
+    detail = "" if status == "pass" or statistic == "pass_rate" else f"{stat_name} {pct(value)} is below {pct(threshold)}"
+    values = {k: entry.get(k) for k in ("passed", "failed", "unscored", "n", "pass_rate", "ci_low", "ci_high")}
+    return RuleResult(rule_id, "min_pass_rate", scope, check, rate_text(entry), wanted, status, detail, values=values)
+
+
+def _min_pass_rate_rules(policy: GatePolicy, run: RunData) -> list[RuleResult]:
+    mpr = policy.min_pass_rate
+    summary = run.summary
+    rules = []
+    for check in run.checks:
+        threshold = mpr.overall.for_check(check)
+        if threshold is not None:
+            entry = summary.get("checks", {}).get(check)
+            rules.append(_min_rate_rule(f"min_pass_rate.overall[{check}]", "overall", check, entry, threshold, mpr.statistic))
+    for risk, thresholds in mpr.by_risk.items():
+        for check in run.checks:
+            threshold = thresholds.for_check(check)
+            if threshold is not None:
+                entry = summary.get("by_risk", {}).get(risk, {}).get(check)
+                rule_id = f"min_pass_rate.risk[{risk}][{check}]"
+                rules.append(_min_rate_rule(rule_id, f"risk={risk}", check, entry, threshold, mpr.statistic))
+    ct = mpr.by_cancer_type
+    if ct is None:
+        return rules
+    for cancer_type, per_check in summary.get("by_cancer_type", {}).items():
+        for check in run.checks:
+            threshold = ct.for_check(check)
+            if threshold is None:
+                continue
+            entry = per_check.get(check)
+            rule_id = f"min_pass_rate.cancer_type[{cancer_type}][{check}]"
+            scope = f"cancer_type={cancer_type}"
+            n = (entry or {}).get("n", 0)
+            if n >= ct.min_items:
+                rules.append(_min_rate_rule(rule_id, scope, check, entry, threshold, mpr.statistic))
+                continue
+            rules.append(
+                RuleResult(
+                    rule_id,
+                    "min_pass_rate",
+                    scope,
+                    check,
+                    rate_text(entry),
+                    f"pass rate ≥ {pct(threshold)} (when n ≥ {ct.min_items})",
+                    "skip",
+                    f"only {n} scored items (fewer than min_items {ct.min_items})",
+                )
+            )
+    return rules
+
+
+def _zero_tolerance_rules(policy: GatePolicy, run: RunData) -> list[RuleResult]:
+    zt = policy.zero_tolerance
+    if zt is None:
+        return []
+    tiers = set(zt.risks)
+    scope = "risk=" + ",".join(zt.risks)
+    rules = []
+    for check in zt.checks:
+        if check not in run.checks:
+            continue  # reported by check_present
+        scored = 0
+        failing: list[str] = []
+        for item_id, outcome in run.iter_outcomes(check):
+            if run.items[item_id].risk not in tiers or outcome.status == "unscored":
+                continue
+            scored += 1
+            if outcome.status == "failed":
+                failing.append(item_id)
+        ok = not failing
+        rules.append(
+            RuleResult(
+                f"zero_tolerance[{check}]",
+                "zero_tolerance",
+                scope,
+                check,
+                f"{len(failing)} failed of {scored} scored",
+                "0 failures",
+                "pass" if ok else "fail",
+                "" if ok else _item_list("failed on", failing),
+                items=failing,
+                values={"failed": len(failing), "scored": scored},
+            )
+        )
+    return rules
+
+
+def _item_list(prefix: str, items: list[str], limit: int = 10) -> str:
+    shown = ", ".join(items[:limit])
+    more = f" and {len(items) - limit} more" if len(items) > limit else ""
+    return f"{prefix}: {shown}{more}"
+
+
+def _verdict(too_big: bool, p: float, alpha: float, what: str) -> tuple[Status, str]:
+    """A regression fails only when it is both larger than the margin and significant."""
+    significant = p < alpha
+    if too_big and significant:
+        return "fail", f"{what} exceeds the margin and is significant ({pvalue(p)} < {alpha})"
+    if too_big:
+        return "pass", f"{what} exceeds the margin but is not significant ({pvalue(p)} ≥ {alpha})"
+    return "pass", ""
+
+
+def _regression_rules(policy: GatePolicy, pairing: CheckPairing, scope: str) -> list[RuleResult]:
+    reg = policy.regression
+    check, counts = pairing.check, pairing.counts
+    rules = []
+    margin = reg.max_pass_rate_drop.for_check(check)
+    if margin is not None:
+        rule_id = f"regression.pass_rate[{check}]"
+        wanted = f"drop ≤ {margin * 100:.1f} pp or not significant (α={policy.alpha})"
+        if counts.n == 0:
+            rules.append(RuleResult(rule_id, "regression_pass_rate", scope, check, "no paired items", wanted, "skip"))
+        else:
+            p = mcnemar_exact(counts.regressions, counts.improvements, alternative=reg.alternative)
+            status, detail = _verdict(counts.drop > margin + _EPS, p, policy.alpha, f"drop {pp(counts.drop)}")
+            observed = (
+                f"{pct(counts.baseline_pass_rate)} → {pct(counts.candidate_pass_rate)} (drop {pp(counts.drop)}; "
+                f"{counts.regressions} newly failing, {counts.improvements} newly passing of {counts.n}; McNemar {pvalue(p)})"
+            )
+            values = {
+                "n": counts.n,
+                "regressions": counts.regressions,
+                "improvements": counts.improvements,
+                "baseline_pass_rate": counts.baseline_pass_rate,
+                "candidate_pass_rate": counts.candidate_pass_rate,
+                "drop": round(counts.drop, 6),
+                "p_value": p,
+                "test": f"mcnemar_exact/{reg.alternative}",
+            }
+            items = pairing.newly_failing if status == "fail" else []
+            rules.append(RuleResult(rule_id, "regression_pass_rate", scope, check, observed, wanted, status, detail, items, values))
+    score_margin = reg.max_score_drop.for_check(check)
+    if score_margin is not None:
+        rule_id = f"regression.score[{check}]"
+        wanted = f"mean score drop ≤ {score_margin:.3f} or not significant (α={policy.alpha})"
+        if counts.n == 0:
+            rules.append(RuleResult(rule_id, "regression_score", scope, check, "no paired items", wanted, "skip"))
+        else:
+            boot = paired_bootstrap(
+                pairing.baseline_scores,
+                pairing.candidate_scores,
+                resamples=policy.bootstrap_resamples,
+                seed=policy.seed,
+                alternative=reg.alternative,
+            )
+            status, detail = _verdict(boot.drop > score_margin + _EPS, boot.p_value, policy.alpha, f"mean score drop {boot.drop:.3f}")
+            observed = (
+                f"{boot.baseline_mean:.3f} → {boot.candidate_mean:.3f} (Δ {boot.mean_diff:+.3f}, "
+                f"95% CI {boot.ci_low:+.3f}…{boot.ci_high:+.3f}; bootstrap {pvalue(boot.p_value)}, n={boot.n})"
+            )
+            rules.append(RuleResult(rule_id, "regression_score", scope, check, observed, wanted, status, detail, values=asdict(boot)))
+    return rules
 
 
 # --- Output ----------------------------------------------------------------------------------------
@@ -471,7 +517,7 @@ def _ordered(rules: list[RuleResult]) -> list[RuleResult]:
     return sorted(rules, key=lambda r: rank[r.status])  # stable: policy order within a status
 
 
-def format_table(result: GateResult, width: int = 60) -> str:
+def format_table(result: GateResult, width: int = 60, max_rules: int = 60) -> str:
     """Plain-text table for the terminal."""
     lines = [f"gate {result.verdict.upper()}: {result.run['display_name']} ({result.run['run_id']})"]
     if result.baseline:
@@ -483,11 +529,17 @@ def format_table(result: GateResult, width: int = 60) -> str:
     for warning in result.warnings:
         lines.append(f"  warning: {warning}")
     lines.append(f"  {'verdict':<8}{'rule':<{width}}  observed  [threshold]")
-    for rule in _ordered(result.rules):
+    shown = [r for r in _ordered(result.rules) if r.status != "skip"]
+    for rule in shown[:max_rules]:
         title = rule.title if len(rule.title) <= width else rule.title[: width - 1] + "…"
         lines.append(f"  {rule.status.upper():<8}{title:<{width}}  {rule.observed}  [{rule.threshold}]")
         if rule.status == "fail" and rule.detail:
-            lines.append(f"  {'':<8}  -> {rule.detail}")
+            detail = rule.detail if len(rule.detail) <= 300 else rule.detail[:299] + "…"
+            lines.append(f"  {'':<8}  -> {detail}")
+    if len(shown) > max_rules:
+        lines.append(f"  … {len(shown) - max_rules} more rules in gate.md")
+    if result.count("skip"):
+        lines.append(f"  {result.count('skip')} rules skipped (no baseline, too few items, or a check the run does not score): see gate.md")
     if result.newly_failing:
         lines.append(f"  newly failing vs baseline: {len(result.newly_failing)} items")
         for item_id, checks in list(result.newly_failing.items())[:20]:
@@ -501,12 +553,12 @@ def gate_markdown(result: GateResult, *, max_items: int = 50) -> str:
     icon = "✅ PASS" if result.verdict == "pass" else "❌ FAIL"
     run = result.run
     out = [f"## navis-eval gate: {icon} — {md_text(run['display_name'])}"]
-    head = f"Run `{run['run_id']}`"
+    head = f"Run {md_code(run['run_id'])}"
     if result.baseline:
-        head += f" vs baseline `{result.baseline['run_id']}` ({md_text(result.baseline['display_name'])})"
+        head += f" vs baseline {md_code(result.baseline['run_id'])} ({md_text(result.baseline['display_name'])})"
     policy = result.policy
     head += (
-        f" · policy {md_text(policy['name'])} {md_text(policy['version'])} (`{md_text(Path(policy['path']).name)}`,"
+        f" · policy {md_text(policy['name'])} {md_text(policy['version'])} ({md_code(Path(policy['path']).name)},"
         f" {short_hash(policy['hash'])}) · α {policy['alpha']} · "
         f"{result.count('fail')} failed, {result.count('pass')} passed, {result.count('skip')} skipped rules"
     )
@@ -530,7 +582,7 @@ def gate_markdown(result: GateResult, *, max_items: int = 50) -> str:
     if result.baseline is not None:
         out += ["", f"**Newly failing vs baseline: {len(result.newly_failing)} items** · newly passing: {len(result.newly_passing)}", ""]
         for item_id, checks in list(result.newly_failing.items())[:max_items]:
-            out.append(f"- `{md_text(item_id)}`: {md_text(', '.join(checks))}")
+            out.append(f"- {md_code(item_id)}: {md_text(', '.join(checks))}")
         if len(result.newly_failing) > max_items:
             out.append(f"- … and {len(result.newly_failing) - max_items} more (see gate.json)")
     return "\n".join(out) + "\n"
