@@ -48,7 +48,10 @@ def test_a_reference_run_writes_a_complete_run_directory(tmp_path: Path) -> None
     assert set(summary["checks"]) == set(checks)
     assert summary["by_cancer_type"] and summary["by_category"] and summary["by_risk"]
     for entry in summary["checks"].values():
-        assert entry["ci_low"] <= entry["pass_rate"] <= entry["ci_high"]
+        if entry["n"]:
+            assert entry["ci_low"] <= entry["pass_rate"] <= entry["ci_high"]
+        else:
+            assert entry["pass_rate"] is None and entry["unscored"] == 6
 
 
 def test_engine_failures_are_recorded_per_item_and_the_run_goes_on(tmp_path: Path) -> None:
