@@ -128,7 +128,7 @@ def start_run(
     run = RunDir.create(runs_dir, run_id or new_run_id(engine.config.name or engine.kind))
     record, _complete_config = _engine_record(engine)
     manifest = RunManifest(
-        run_id=run.path.name,
+        run_id=run.run_id,
         created_at=utc_now(),
         harness_version=__version__,
         git_commit=git_commit(),
@@ -151,6 +151,7 @@ def start_run(
     write_json(run.engine_path, record)
     run.write_item_ids([i.id for i in items])
     run.write_manifest(manifest)
+    run = run.publish()
     stats = asyncio.run(_answer(engine, items, run, options, use_cache))
     return _complete(run, manifest, items, rubric, stats)
 

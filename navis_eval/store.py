@@ -15,7 +15,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import secrets
 import subprocess
 from collections.abc import Iterator, Sequence
@@ -70,6 +72,11 @@ class RunDir:
     path: Path
 
     @property
+    def run_id(self) -> str:
+        name = self.path.name
+        return name[1 : -len(".starting")] if name.endswith(".starting") else name
+
+    @property
     def manifest_path(self) -> Path:
         return self.path / "manifest.json"
 
@@ -99,11 +106,23 @@ class RunDir:
 
     @classmethod
     def create(cls, root: Path, run_id: str) -> RunDir:
+        """A staging folder for a new run; :meth:`publish` moves it into place once its
+        manifest is written, so a run killed while starting leaves no half-made run behind."""
         path = root / validate_run_id(run_id)
         if path.exists():
             raise InputError("run directory already exists; use --resume to continue it", path=path)
-        path.mkdir(parents=True)
-        return cls(path)
+        staging = root / f".{run_id}.starting"
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        return cls(staging)
+
+    def publish(self) -> RunDir:
+        """Move a staged run to its final name (``.ID.starting`` -> ``ID``)."""
+        if not self.path.name.endswith(".starting"):
+            return self
+        final = self.path.with_name(self.run_id)
+        os.replace(self.path, final)
+        return RunDir(final)
 
     @classmethod
     def open(cls, path: Path) -> RunDir:

@@ -44,6 +44,11 @@ from navis_eval.models import CheckResult, EvidenceSpan, SupportRef
 class GroundingConfig(CheckConfig):
     # sentences that are generic advice or talk about the answer itself: no support needed
     generic_cues: Patterns = []
+    # sentences that are claims whatever their vocabulary (cure, survival and outcome statements)
+    claim_cues: Patterns = []
+    # terms whose polarity alone decides a conflict: the claim affirms one that every context
+    # sentence using it negates ("is highly curable" where the contexts say "rarely curable")
+    polarity_key_terms: list[str] = []
     # sections whose sentences are not claims (e.g. questions to ask the care team)
     skip_section_headings: Patterns = []
     # words that never make a sentence a specific claim on their own (doctor, oncologist, team...)
@@ -72,6 +77,7 @@ class _Sent:
     terms: frozenset[str]
     quantities: list[Quantity]
     negated: frozenset[str]  # terms in a negation's scope
+    has_negation: bool = False
 
 
 @dataclass
@@ -112,6 +118,10 @@ class _Lexicon:
             if len(pair) == 2:
                 self.antonyms.append((stem(pair[0]), stem(pair[1])))
         self.generic_cues = compile_patterns(config.generic_cues)
+        self.claim_cues = compile_patterns(config.claim_cues)
+        self.key_terms = frozenset(
+            ("syn:" + self.synonym[stem(w)]) if stem(w) in self.synonym else stem(w) for w in config.polarity_key_terms
+        )
         self.skip_headings = compile_patterns(config.skip_section_headings)
 
     def weight(self, word: str, z: float | None = None) -> float:
@@ -159,23 +169,25 @@ class _Lexicon:
         return out, quantities(text), self._negated_terms(text, positions)
 
     def _negated_terms(self, text: str, positions: list[tuple[int, int, str]]) -> frozenset[str]:
-        """Terms within a negation's scope: up to four content words after the cue, within the clause."""
+        """Terms within a negation's scope, ConText-style: up to four content words after the cue and
+        three before it ("X is not curable" negates X too), never across a clause boundary."""
         if not self.negation:
             return frozenset()
         positions = sorted(positions)
+        boundary = re.compile(r"[,;:.!?()]|\bbut\b|\band\b|\bor\b|\bso\b|\bwhich\b|\bthat\b|\bwhen\b|\bif\b|\bunless\b|\bbecause\b")
         scoped: set[str] = set()
         for pattern in self.negation:
             for match in pattern.finditer(text):
-                taken = 0
-                for start, _end, key in positions:
-                    if start < match.end():
-                        continue
-                    if re.search(r"[,;:.!?()]|\bbut\b|\band\b|\bor\b", text[match.end() : start]):
+                after = [p for p in positions if p[0] >= match.end()]
+                for taken, (start, _end, key) in enumerate(after):
+                    if taken >= 4 or boundary.search(text[match.end() : start]):
                         break
                     scoped.add(key)
-                    taken += 1
-                    if taken >= 4:
+                before = [p for p in positions if p[1] <= match.start()][::-1]
+                for taken, (_start, end, key) in enumerate(before):
+                    if taken >= 3 or boundary.search(text[end : match.start()]):
                         break
+                    scoped.add(key)
         return frozenset(scoped)
 
     def context_terms(self, text: str) -> frozenset[str]:
@@ -191,7 +203,7 @@ class _Lexicon:
             return False
         if any(p.search(text) for p in self.generic_cues):
             return False
-        if nums:
+        if nums or any(p.search(text) for p in self.claim_cues):
             return True
         for key, (_, critical, surface) in terms.items():
             if key.startswith("drug:") or critical:
@@ -215,7 +227,7 @@ def build_index(lex: _Lexicon, contexts: Sequence[str], segments: Sequence[Segme
             keys = frozenset(terms)
             all_terms |= keys
             ids.append(len(sentences))
-            sentences.append(_Sent(ci, s.start, s.end, s.text, keys, nums, negated))
+            sentences.append(_Sent(ci, s.start, s.end, s.text, keys, nums, negated, lex.negated(s.text)))
         by_context.append(ids)
     return ContextIndex(sentences, frozenset(all_terms), by_context)
 
@@ -228,13 +240,20 @@ class Claim:
     terms: dict[str, tuple[float, bool, str]]
     quantities: list[Quantity]
     negated: frozenset[str]
+    has_negation: bool
     start: int = 0
     end: int = 0
+    cue_terms: frozenset[str] = frozenset()  # words of a claim cue ("guaranteed", "cured"): must be in the contexts
 
 
 def make_claim(lex: _Lexicon, text: str, start: int = 0, end: int = 0) -> Claim:
     terms, nums, negated = lex.terms(text)
-    return Claim(text, terms, nums, negated, start, end or len(text))
+    cue_terms: set[str] = set()
+    for pattern in lex.claim_cues:
+        for match in pattern.finditer(text):
+            cue_terms |= set(lex.terms(match.group(0))[0])
+    cue_terms = {k for k in cue_terms if k in terms and k not in lex.generic and k not in negated}
+    return Claim(text, terms, nums, negated, lex.negated(text), start, end or len(text), frozenset(cue_terms))
 
 
 def _present(key: str, pool: frozenset[str]) -> bool:
@@ -246,16 +265,29 @@ def _present(key: str, pool: frozenset[str]) -> bool:
     return False
 
 
-def _conflict(claim: Claim, window_terms: frozenset[str], window_negated: frozenset[str], min_shared: int) -> bool:
-    """The claim denies what the window states, or states what the window denies."""
-    denied = (claim.negated & window_terms) - window_negated
-    if len(denied) >= min_shared:
-        return True
-    affirmed = frozenset(claim.terms) - claim.negated
-    return len(window_negated & affirmed) >= min_shared
+def _conflict(claim: Claim, window_terms: frozenset[str], window_negated: frozenset[str], window_has_negation: bool, min_shared: int) -> bool:
+    """One side negates and the other does not, and the negation's scope covers what both talk about."""
+    if claim.has_negation == window_has_negation:
+        return False
+    shared = (claim.negated & window_terms) if claim.has_negation else (window_negated & frozenset(claim.terms))
+    # a drug named inside the negation's scope is what the statement is about: it counts twice
+    return len(shared) + sum(1 for k in shared if k.startswith("drug:")) >= min_shared
 
 
-def judge_claim(lex: _Lexicon, claim: Claim | str, index: ContextIndex, known: frozenset[str] = frozenset()) -> ClaimVerdict:
+def _key_term_conflict(lex: "_Lexicon", claim: Claim, index: ContextIndex) -> str | None:
+    """The claim affirms a key term (cure, approved...) that every context sentence using it negates."""
+    for key in lex.key_terms:
+        if key not in claim.terms or key in claim.negated:
+            continue
+        uses = [s for s in index.sentences if key in s.terms]
+        if uses and all(key in s.negated for s in uses):
+            return claim.terms[key][2]
+    return None
+
+
+def judge_claim(
+    lex: _Lexicon, claim: Claim | str, index: ContextIndex, known: frozenset[str] = frozenset(), known_quantities: Sequence[Quantity] = ()
+) -> ClaimVerdict:
     """Is one claim supported by the indexed contexts? Pure; used by the check and by K-QA validation.
 
     ``known`` holds terms the patient used in the question: naming them again is not an invented term.
@@ -281,17 +313,19 @@ def judge_claim(lex: _Lexicon, claim: Claim | str, index: ContextIndex, known: f
     scored.sort(key=lambda x: (-x[0], x[2] - x[1], x[1]))
     best = scored[0]
 
-    def window(a: int, b: int) -> tuple[frozenset[str], frozenset[str], str]:
+    def window(a: int, b: int) -> tuple[frozenset[str], frozenset[str], bool, str]:
         t: set[str] = set()
         n: set[str] = set()
+        has = False
         for sid in range(a, b + 1):
             t |= index.sentences[sid].terms
             n |= index.sentences[sid].negated
-        return frozenset(t), frozenset(n), " ".join(index.sentences[sid].text for sid in range(a, b + 1))
+            has = has or index.sentences[sid].has_negation
+        return frozenset(t), frozenset(n), has, " ".join(index.sentences[sid].text for sid in range(a, b + 1))
 
-    best_terms, best_neg, best_text = window(best[1], best[2])
+    best_terms, best_neg, best_has_neg, best_text = window(best[1], best[2])
     # a second, different window may complete a claim that draws on two places
-    union = set(best_terms)
+    union = set(best_terms) | known  # the patient's own words need no support
     for _cov, a, b in scored[1:6]:
         if b < best[1] or a > best[2]:
             union |= window(a, b)[0]
@@ -299,7 +333,9 @@ def judge_claim(lex: _Lexicon, claim: Claim | str, index: ContextIndex, known: f
     coverage = sum(w for k, (w, _, _) in terms.items() if k in union) / total
     problems: list[str] = []
     missing_critical = [
-        surface for k, (_, critical, surface) in terms.items() if critical and k not in known and not _present(k, index.all_terms)
+        surface
+        for k, (_, critical, surface) in terms.items()
+        if (critical or k in claim.cue_terms) and k not in known and not _present(k, index.all_terms)
     ]
     if missing_critical:
         problems.append("not in the contexts: " + ", ".join(dict.fromkeys(missing_critical)))
@@ -307,7 +343,7 @@ def judge_claim(lex: _Lexicon, claim: Claim | str, index: ContextIndex, known: f
         problems.append(f"little of the claim is in the contexts ({coverage:.0%} weighted overlap)")
     if claim.quantities:
         floor = max(0.2, 0.5 * best[0])
-        pool: list[Quantity] = []
+        pool: list[Quantity] = list(known_quantities)
         for cov, a, b in scored:
             if cov < floor:
                 break
@@ -316,17 +352,20 @@ def judge_claim(lex: _Lexicon, claim: Claim | str, index: ContextIndex, known: f
         bad = [claim.text[q.start : q.end] for q in claim.quantities if not quantity_supported(q, pool)]
         if bad:
             problems.append("numbers not in the supporting context: " + ", ".join(dict.fromkeys(bad)))
-    if best[0] >= lex.config.polarity_min_overlap and _conflict(claim, best_terms, best_neg, lex.config.polarity_min_shared):
+    if best[0] >= lex.config.polarity_min_overlap and _conflict(claim, best_terms, best_neg, best_has_neg, lex.config.polarity_min_shared):
         agree = False
         for cov, a, b in scored[1:8]:
             if cov < 0.8 * best[0]:
                 break
-            t, n, _ = window(a, b)
-            if not _conflict(claim, t, n, lex.config.polarity_min_shared):
+            t, n, h, _ = window(a, b)
+            if not _conflict(claim, t, n, h, lex.config.polarity_min_shared):
                 agree = True
                 break
         if not agree:
             problems.append("polarity differs from the context (one negates what the other states)")
+    key = _key_term_conflict(lex, claim, index) if lex.key_terms else None
+    if key:
+        problems.append(f"affirms \u201c{key}\u201d where the contexts negate it")
     if best[0] >= 0.4 and lex.antonyms:
         for a_stem, b_stem in lex.antonyms:
             for x, y in ((a_stem, b_stem), (b_stem, a_stem)):
@@ -384,10 +423,11 @@ class GroundingCheck(Check[GroundingConfig]):
         evidence: list[EvidenceSpan] = []
         unsupported: list[str] = []
         supported = 0
-        known = frozenset(make_claim(lex, case.question).terms)
+        question = make_claim(lex, case.question)
+        known = frozenset(question.terms)
         for claim in claims:
             start, end, text = claim.start, claim.end, claim.text
-            verdict = judge_claim(lex, claim, index, known)
+            verdict = judge_claim(lex, claim, index, known, question.quantities)
             if verdict.supported:
                 supported += 1
                 ev = span(case, start, end, "supporting", f"supported ({verdict.coverage:.0%} overlap)")

@@ -114,6 +114,8 @@ def tokens(text: str, spelling: dict[str, str] | None = None, fold: bool = False
     out = []
     for match in WORD.finditer(text):
         word = match.group(0).lower().replace("’", "'")
+        if word.endswith("'s"):
+            word = word[:-2]
         if fold:
             word = american(word)
         if spelling:
@@ -166,13 +168,14 @@ def quantities(text: str) -> list[Quantity]:
     for match in _WORD_NUMBER.finditer(text):
         word = match.group(1).lower()
         tail = text[match.end() : match.end() + 12].lower()
-        if word in {"one", "single", "once"} and not re.match(r"\s*(?:-\s*)?(?:year|month|week|day|hour|dose|cycle|in\s+\d)", tail):
-            continue  # "one of the", "a single approach": not a quantity
         value = _NUMBER_WORDS[word]
-        unit_match = re.match(r"\s*(?:-\s*)?(percent|years?|months?|weeks?|days?|hours?|cycles?|doses?)", tail)
-        unit = _UNIT_CLASS.get(unit_match.group(1)) if unit_match else None
+        unit_match = re.match(r"\s*(?:-\s*|to\s+\w+\s+)?(percent|per\s+cent|years?|months?|weeks?|days?|hours?|minutes?|cycles?|doses?|times)", tail)
         if value.endswith("%"):
             value, unit = value[:-1], "%"
+        elif unit_match is None:
+            continue  # "two treatments", "one of the": a count of things, not a measured quantity
+        else:
+            unit = _UNIT_CLASS.get(re.sub(r"\s+", " ", unit_match.group(1)), unit_match.group(1))
         out.append(Quantity(value, unit, match.start(), match.end()))
     return out
 

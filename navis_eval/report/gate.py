@@ -137,7 +137,7 @@ def load_policy(path: str | Path | None = None) -> LoadedPolicy:
         policy = GatePolicy.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        loc = tuple(p for p in first.get("loc", ()) if not (isinstance(p, str) and p.startswith("function-")))
+        loc = tuple(p for p in first.get("loc", ()) if p != "[key]")  # a bad mapping key: point at the key itself
         kind = first.get("type")
         if kind == "extra_forbidden":
             message = "unknown key"

@@ -117,8 +117,7 @@ def heatmap(rows: Sequence[str], columns: Sequence[str], cells: dict[tuple[str, 
         from matplotlib import colormaps
 
         ax = fig.add_subplot(1, 1, 1)
-        cmap = colormaps[_PASS_CMAP].copy()
-        cmap.set_bad("#e2e8f0")
+        cmap = colormaps[_PASS_CMAP].with_extremes(bad="#e2e8f0")
         image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=0.0, vmax=1.0, aspect="auto", interpolation="nearest")
         ax.grid(False)
         for i, row in enumerate(rows):

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -286,6 +287,7 @@ class ReviewStore:
             if row is None:
                 conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
                 conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('created_at', ?)", (utc_now(),))
+                conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('form_secret', ?)", (secrets.token_hex(32),))
             elif int(row[0]) > SCHEMA_VERSION:
                 conn.execute("ROLLBACK")
                 raise InputError(
@@ -297,6 +299,16 @@ class ReviewStore:
             raise InputError(f"not a usable review database: {exc}", path=self.path) from None
         finally:
             conn.close()
+
+    def form_secret(self) -> str:
+        """The key that signs CSRF tokens; kept here so open pages stay valid across restarts."""
+        with self._read() as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'form_secret'").fetchone()
+        if row is None:  # a database created by an older version
+            with self._write() as conn:
+                conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('form_secret', ?)", (secrets.token_hex(32),))
+                row = conn.execute("SELECT value FROM meta WHERE key = 'form_secret'").fetchone()
+        return str(row[0])
 
     def journal_mode(self) -> str:
         with self._read() as conn:
