@@ -86,19 +86,22 @@ class FaultServer:
         return "ok"
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """Serve requests on one connection (HTTP/1.1 keep-alive) until a fault or the client closes it."""
         try:
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = 0
-            for line in head.split(b"\r\n")[1:]:
-                name, _, value = line.partition(b":")
-                if name.strip().lower() == b"content-length":
-                    length = int(value.strip())
-            body = json.loads(await reader.readexactly(length)) if length else {}
-            item_id = str(body.get("id", ""))
-            fault = self._draw()
-            self.log.append((item_id, fault, time.monotonic()))
-            await asyncio.sleep(self.plan.latency)
-            await self._respond(writer, fault, item_id)
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n")[1:]:
+                    name, _, value = line.partition(b":")
+                    if name.strip().lower() == b"content-length":
+                        length = int(value.strip())
+                body = json.loads(await reader.readexactly(length)) if length else {}
+                item_id = str(body.get("id", ""))
+                fault = self._draw()
+                self.log.append((item_id, fault, time.monotonic()))
+                await asyncio.sleep(self.plan.latency)
+                if not await self._respond(writer, fault, item_id):
+                    break
         except (asyncio.IncompleteReadError, ConnectionError, ValueError):
             pass
         finally:
@@ -108,16 +111,19 @@ class FaultServer:
             except (ConnectionError, OSError):
                 pass
 
-    async def _respond(self, writer: asyncio.StreamWriter, fault: str, item_id: str) -> None:
-        def send(status: str, payload: bytes, extra: str = "", declared: int | None = None) -> None:
+    async def _respond(self, writer: asyncio.StreamWriter, fault: str, item_id: str) -> bool:
+        """Write the response for ``fault``; False when the connection must not be reused."""
+
+        def send(status: str, payload: bytes, extra: str = "", declared: int | None = None, keep: bool = True) -> None:
             length = len(payload) if declared is None else declared
-            head = f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {length}\r\nConnection: close\r\n{extra}\r\n"
+            connection = "keep-alive" if keep else "close"
+            head = f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {length}\r\nConnection: {connection}\r\n{extra}\r\n"
             writer.write(head.encode() + payload)
 
         answer = json.dumps({"answer": f"{GOOD_ANSWER}(item {item_id})", "contexts": ["context for " + item_id]}).encode()
         if fault == "timeout":
             await asyncio.sleep(self.plan.timeout_delay)
-            send("200 OK", answer)
+            send("200 OK", answer, keep=False)
         elif fault == "rate_limited":
             send("429 Too Many Requests", b'{"error": "slow down"}', f"Retry-After: {self.plan.retry_after:g}\r\n")
         elif fault == "server_error":
@@ -126,14 +132,14 @@ class FaultServer:
             send("503 Service Unavailable", b'{"error": "maintenance"}', f"Retry-After: {self.plan.retry_after:g}\r\n")
         elif fault == "dropped":
             writer.transport.abort()
-            return
+            return False
         elif fault == "malformed_json":
             send("200 OK", b'{"answer": "unterminated')
         elif fault == "truncated_json":
-            send("200 OK", answer[: len(answer) // 2], declared=len(answer))
+            send("200 OK", answer[: len(answer) // 2], declared=len(answer), keep=False)
             await writer.drain()
             writer.transport.abort()
-            return
+            return False
         elif fault == "empty_answer":
             send("200 OK", b'{"answer": "", "contexts": []}')
         elif fault == "huge_answer":
@@ -143,6 +149,7 @@ class FaultServer:
         else:
             send("200 OK", answer)
         await writer.drain()
+        return fault != "timeout"
 
     async def _serve(self) -> None:
         self._stop = asyncio.Event()

@@ -44,7 +44,7 @@ def synthetic_gold(tmp_path: Path, count: int) -> Path:
 @pytest.mark.slow
 def test_a_run_with_30_percent_faulty_requests_completes_with_every_item_accounted_for(tmp_path: Path) -> None:
     gold = synthetic_gold(tmp_path, 500)
-    plan = FaultPlan.uniform(0.30, latency=0.005, timeout_delay=3.0, retry_after=0.2, seed=42)
+    plan = FaultPlan.uniform(0.30, latency=0.005, timeout_delay=6.0, retry_after=0.2, seed=42)
     retries = 3
     with FaultServer(plan) as server:
         config, _ = load_engine_config("http", engine_overrides(server)[1:])
@@ -52,7 +52,7 @@ def test_a_run_with_30_percent_faulty_requests_completes_with_every_item_account
             engine_config=config,
             dataset_path=str(gold),
             selection=Selection(),
-            options=RunOptions(concurrency=32, timeout=1.0, retries=retries, backoff_base=0.05, progress=False),
+            options=RunOptions(concurrency=32, timeout=2.5, retries=retries, backoff_base=0.05, progress=False),
             runs_dir=tmp_path / "runs",
             run_id="faulty",
             use_cache=False,
