@@ -59,14 +59,16 @@ def build_inputs(count: int, seed: int = 7) -> list[dict]:
             added.append(sentence)
             words += len(sentence.split())
         body = answer + "\n\nMore detail\n\n" + " ".join(added) + f"\n\n(Reference {i}.)"
-        out.append({
-            "id": f"bench-{i}",
-            "question": base["question"],
-            "answer": body,
-            "contexts": contexts,
-            "cancer_type": base.get("cancer_type"),
-            "metadata": base.get("gold", {}),
-        })
+        out.append(
+            {
+                "id": f"bench-{i}",
+                "question": base["question"],
+                "answer": body,
+                "contexts": contexts,
+                "cancer_type": base.get("cancer_type"),
+                "metadata": base.get("gold", {}),
+            }
+        )
     return out
 
 
@@ -81,7 +83,9 @@ def first_verdict_seconds() -> dict[str, float]:
             start = time.perf_counter()
             subprocess.run(
                 [sys.executable, "-m", "navis_eval", "score", str(source), "--out", str(Path(tmp) / "out.jsonl")],
-                cwd=ROOT, check=True, capture_output=True,
+                cwd=ROOT,
+                check=True,
+                capture_output=True,
             )
             times.append(time.perf_counter() - start)
     # the in-process split: imports and rubric, then the first case (lazy data such as the drug dictionary)
@@ -93,7 +97,11 @@ def first_verdict_seconds() -> dict[str, float]:
         "evaluate(checks, case_from_input(ScoreInput.model_validate(json.loads(sys.argv[1])))); t2=time.perf_counter();"
         "print(json.dumps({'imports_and_rubric_s': t1-t0, 'first_case_s': t2-t1}))"
     )
-    split = json.loads(subprocess.run([sys.executable, "-c", code, json.dumps(item)], cwd=ROOT, check=True, capture_output=True, text=True).stdout)
+    split = json.loads(
+        subprocess.run(
+            [sys.executable, "-c", code, json.dumps(item)], cwd=ROOT, check=True, capture_output=True, text=True
+        ).stdout
+    )
     return {"score_one_answer_process_s_min": min(times), "score_one_answer_process_s_max": max(times), **split}
 
 
@@ -159,11 +167,16 @@ def main() -> None:
         print(json.dumps(result, indent=2))
         return
     fv = result["first_verdict"]
-    print(f"first verdict: fresh `navis-eval score` process on one answer {fv['score_one_answer_process_s_min']:.2f}-"
-          f"{fv['score_one_answer_process_s_max']:.2f} s (imports+rubric {fv['imports_and_rubric_s']:.2f} s, first case {fv['first_case_s']:.2f} s)")
+    print(
+        f"first verdict: fresh `navis-eval score` process on one answer {fv['score_one_answer_process_s_min']:.2f}-"
+        f"{fv['score_one_answer_process_s_max']:.2f} s "
+        f"(imports+rubric {fv['imports_and_rubric_s']:.2f} s, first case {fv['first_case_s']:.2f} s)"
+    )
     for t in result["throughput"]:  # type: ignore[union-attr]
-        print(f"throughput: {t['answers_per_second']} answers/s with {t['workers']} worker(s); {t['answers']} answers of "
-              f"~{t['mean_words']} words, {t['mean_contexts']} contexts; time by check {t['time_share_by_check']}")
+        print(
+            f"throughput: {t['answers_per_second']} answers/s with {t['workers']} worker(s); {t['answers']} answers of "
+            f"~{t['mean_words']} words, {t['mean_contexts']} contexts; time by check {t['time_share_by_check']}"
+        )
 
 
 if __name__ == "__main__":
