@@ -33,10 +33,16 @@ def report(
 @_guard
 def trend(
     run_dirs: Annotated[list[Path] | None, typer.Argument(help="Run directories to compare (any order; sorted by time).")] = None,
-    history: Annotated[Path | None, typer.Option(help="A folder of run directories (e.g. reports/runs) instead of RUN_DIR...")] = None,
-    label: Annotated[list[str] | None, typer.Option(help="With --history: only runs whose label matches this glob (repeatable).")] = None,
+    history: Annotated[
+        Path | None, typer.Option(help="A folder of run directories (e.g. reports/runs) instead of RUN_DIR...")
+    ] = None,
+    label: Annotated[
+        list[str] | None, typer.Option(help="With --history: only runs whose label matches this glob (repeatable).")
+    ] = None,
     last: Annotated[int | None, typer.Option(min=2, help="Only the most recent N runs.")] = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for trend.html, trend.json and the PNG plots.")] = Path("reports/trend"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for trend.html, trend.json and the PNG plots.")] = Path(
+        "reports/trend"
+    ),
 ) -> None:
     """Pass rate per check over runs, per cancer type, and the questions that flipped between releases."""
     from navis_eval.errors import InputError
@@ -68,9 +74,13 @@ def trend(
 def gate(
     run_dir: Annotated[Path, typer.Argument(help="The run directory of the release candidate.")],
     policy: Annotated[str, typer.Option(help="Gate policy YAML.")] = "evals/gate.yaml",
-    baseline: Annotated[Path | None, typer.Option(help="Run directory of the baseline release, for paired regression tests.")] = None,
+    baseline: Annotated[
+        Path | None, typer.Option(help="Run directory of the baseline release, for paired regression tests.")
+    ] = None,
     allow_mismatch: Annotated[bool, typer.Option(help="Compare with a baseline measured on another dataset or rubric.")] = False,
-    out: Annotated[Path | None, typer.Option(help="Where to write gate.json, gate.md and junit.xml (default: the run directory).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Where to write gate.json, gate.md and junit.xml (default: the run directory).")
+    ] = None,
     report: Annotated[bool, typer.Option(help="Rewrite report.html / report.md with the verdict at the top.")] = True,
 ) -> None:
     """Judge a run against a release policy. Exit 0 pass, 1 fail, 2 usage or input error."""

@@ -36,7 +36,12 @@ class InputError(NavisError):
             where += ": "
         if field:
             where += f"field '{field}': "
-        super().__init__(f"{where}{message}")
+        # One line, always: control characters from user data (a key with a newline) are escaped.
+        super().__init__(_one_line(f"{where}{message}"))
+
+
+def _one_line(text: str) -> str:
+    return "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in text)
 
 
 def from_validation_error(

@@ -8,6 +8,7 @@ mistake is reported as ``rubrics/x.yaml:42: field 'checks.disclaimer.cues.3': ..
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,6 +91,11 @@ def load_rubric(path: str | Path | None = None) -> Rubric:
             first = exc.errors()[0]
             loc = tuple(first.get("loc", ()))
             message = "unknown key" if first.get("type") == "extra_forbidden" else first.get("msg", "invalid")
+            message = message.removeprefix("Value error, ")
+            entry = re.match(r"entry (\d+) (is not a valid regular expression.*)", message)
+            if entry:  # point at the offending list entry itself, not the list
+                loc = (*loc, int(entry.group(1)))
+                message = entry.group(2)
             raise InputError(
                 message,
                 path=rubric_path,

@@ -40,6 +40,7 @@ class SummaryBuilder:
         self.checks: dict[str, Counter[str]] = defaultdict(_tally)
         self.scores: Counter[str] = Counter()
         self.slices: dict[str, dict[str, dict[str, Counter[str]]]] = {s: defaultdict(lambda: defaultdict(_tally)) for s in SLICES}
+        self.slice_scores: dict[str, dict[str, Counter[str]]] = {s: defaultdict(Counter) for s in SLICES}
         self.items = 0
         self.answered = 0
         self.errors = 0
@@ -67,6 +68,8 @@ class SummaryBuilder:
             value = slices.get(name)
             if value is not None:
                 self.slices[name][value][check][status] += 1
+                if status != "unscored":
+                    self.slice_scores[name][value][check] += score
 
     def build(self) -> dict[str, Any]:
         latencies = sorted(self.latencies)
@@ -85,7 +88,7 @@ class SummaryBuilder:
             "checks": {c: rate_entry(counts, self.scores[c]) for c, counts in sorted(self.checks.items())},
             **{
                 f"by_{name}": {
-                    value: {c: rate_entry(counts) for c, counts in sorted(per_check.items())}
+                    value: {c: rate_entry(counts, self.slice_scores[name][value][c]) for c, counts in sorted(per_check.items())}
                     for value, per_check in sorted(groups.items())
                 }
                 for name, groups in self.slices.items()

@@ -172,4 +172,5 @@ def test_a_gate_verdict_on_other_results_is_reported_as_stale(run: Path, tmp_pat
     shutil.copytree(run, copy)
     (copy / "gate.json").write_text(json.dumps({"verdict": "pass", "rules": [], "results_sha256": "sha256:old"}))
     html = write_run_report(copy)[0].read_text(encoding="utf-8")
-    assert "Release gate: PASS" not in html and "stale" in html
+    assert "Release gate: PASS" not in html and "computed on other results" in html
+    assert "stale" in (copy / "report.md").read_text(encoding="utf-8")

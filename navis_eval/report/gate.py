@@ -81,7 +81,7 @@ class MinPassRate(_Policy):
 
 
 class ZeroTolerance(_Policy):
-    risks: list[Risk] = Field(default_factory=lambda: ["high"])
+    risks: list[Risk] = Field(default_factory=lambda: list[Risk](["high"]))
     checks: list[str] = Field(default_factory=list)
 
 
@@ -145,9 +145,7 @@ def load_policy(path: str | Path | None = None) -> LoadedPolicy:
             message = "required key is missing"
         else:
             message = first.get("msg", "invalid value").removeprefix("Value error, ")
-        raise InputError(
-            message, path=policy_path, line=yaml_line(text, loc), field=".".join(map(str, loc)) or None
-        ) from None
+        raise InputError(message, path=policy_path, line=yaml_line(text, loc), field=".".join(map(str, loc)) or None) from None
     digest = "sha256:" + hashlib.sha256(policy_path.read_bytes()).hexdigest()
     return LoadedPolicy(policy, str(policy_path), digest)
 
@@ -483,7 +481,9 @@ def _regression_rules(policy: GatePolicy, pairing: CheckPairing, scope: str) -> 
                 "test": f"mcnemar_exact/{reg.alternative}",
             }
             items = pairing.newly_failing if status == "fail" else []
-            rules.append(RuleResult(rule_id, "regression_pass_rate", scope, check, observed, wanted, status, detail, items, values))
+            rules.append(
+                RuleResult(rule_id, "regression_pass_rate", scope, check, observed, wanted, status, detail, items, values)
+            )
     score_margin = reg.max_score_drop.for_check(check)
     if score_margin is not None:
         rule_id = f"regression.score[{check}]"
@@ -498,12 +498,16 @@ def _regression_rules(policy: GatePolicy, pairing: CheckPairing, scope: str) -> 
                 seed=policy.seed,
                 alternative=reg.alternative,
             )
-            status, detail = _verdict(boot.drop > score_margin + _EPS, boot.p_value, policy.alpha, f"mean score drop {boot.drop:.3f}")
+            status, detail = _verdict(
+                boot.drop > score_margin + _EPS, boot.p_value, policy.alpha, f"mean score drop {boot.drop:.3f}"
+            )
             observed = (
                 f"{boot.baseline_mean:.3f} → {boot.candidate_mean:.3f} (Δ {boot.mean_diff:+.3f}, "
                 f"95% CI {boot.ci_low:+.3f}…{boot.ci_high:+.3f}; bootstrap {pvalue(boot.p_value)}, n={boot.n})"
             )
-            rules.append(RuleResult(rule_id, "regression_score", scope, check, observed, wanted, status, detail, values=asdict(boot)))
+            rules.append(
+                RuleResult(rule_id, "regression_score", scope, check, observed, wanted, status, detail, values=asdict(boot))
+            )
     return rules
 
 
@@ -539,7 +543,9 @@ def format_table(result: GateResult, width: int = 60, max_rules: int = 60) -> st
     if len(shown) > max_rules:
         lines.append(f"  … {len(shown) - max_rules} more rules in gate.md")
     if result.count("skip"):
-        lines.append(f"  {result.count('skip')} rules skipped (no baseline, too few items, or a check the run does not score): see gate.md")
+        lines.append(
+            f"  {result.count('skip')} rules skipped (no baseline, too few items, or a check the run does not score): see gate.md"
+        )
     if result.newly_failing:
         lines.append(f"  newly failing vs baseline: {len(result.newly_failing)} items")
         for item_id, checks in list(result.newly_failing.items())[:20]:
@@ -549,7 +555,7 @@ def format_table(result: GateResult, width: int = 60, max_rules: int = 60) -> st
     return "\n".join(lines) + "\n"
 
 
-def gate_markdown(result: GateResult, *, max_items: int = 50) -> str:
+def gate_markdown(result: GateResult, *, max_items: int = 50, max_rules: int = 80) -> str:
     icon = "✅ PASS" if result.verdict == "pass" else "❌ FAIL"
     run = result.run
     out = [f"## navis-eval gate: {icon} — {md_text(run['display_name'])}"]
@@ -570,17 +576,23 @@ def gate_markdown(result: GateResult, *, max_items: int = 50) -> str:
     shown = [r for r in _ordered(result.rules) if r.status != "skip"]
     skipped = [r for r in result.rules if r.status == "skip"]
     out += ["| | rule | observed | threshold |", "|---|---|---|---|"]
-    for rule in shown:
+    for rule in shown[:max_rules]:
         observed = md_text(rule.observed)
         if rule.status == "fail" and rule.detail:
             observed += f"<br>**{md_text(rule.detail, 300)}**"
         out.append(f"| {_ICON[rule.status]} | {md_text(rule.title)} | {observed} | {md_text(rule.threshold)} |")
+    if len(shown) > max_rules:
+        out.append(f"| | … {len(shown) - max_rules} more rules in gate.json / junit.xml | | |")
     if skipped:
         out += ["", f"<details><summary>{len(skipped)} skipped rules</summary>", ""]
         out += [f"- {md_text(r.title)}: {md_text(r.detail or r.observed, 200)}" for r in skipped]
         out += ["", "</details>"]
     if result.baseline is not None:
-        out += ["", f"**Newly failing vs baseline: {len(result.newly_failing)} items** · newly passing: {len(result.newly_passing)}", ""]
+        out += [
+            "",
+            f"**Newly failing vs baseline: {len(result.newly_failing)} items** · newly passing: {len(result.newly_passing)}",
+            "",
+        ]
         for item_id, checks in list(result.newly_failing.items())[:max_items]:
             out.append(f"- {md_code(item_id)}: {md_text(', '.join(checks))}")
         if len(result.newly_failing) > max_items:
@@ -597,7 +609,7 @@ def gate_junit(result: GateResult) -> bytes:
     """
     failed_checks = {r.check for r in result.rules if r.status == "fail" and r.check}
     root = ET.Element("testsuites", {"name": "navis-eval gate"})
-    suites: list[tuple[str, list[tuple[str, str, str, str, str]]]] = []
+    suites: list[tuple[str, list[tuple[str, str, Status, str, str]]]] = []
     rule_cases = []
     for rule in result.rules:
         message = rule.detail or f"observed {rule.observed}; required {rule.threshold}"
@@ -610,7 +622,7 @@ def gate_junit(result: GateResult) -> bytes:
         item_cases = []
         for item_id, checks in result.newly_failing.items():
             blocking = [c for c in checks if c in failed_checks]
-            status = "fail" if blocking else "skip"
+            status: Status = "fail" if blocking else "skip"
             message = (
                 f"newly failing: {', '.join(checks)}"
                 if blocking
@@ -626,7 +638,14 @@ def gate_junit(result: GateResult) -> bytes:
         suite = ET.SubElement(
             root,
             "testsuite",
-            {"name": suite_name, "tests": str(len(cases)), "failures": str(failures), "errors": "0", "skipped": str(skipped), "time": "0"},
+            {
+                "name": suite_name,
+                "tests": str(len(cases)),
+                "failures": str(failures),
+                "errors": "0",
+                "skipped": str(skipped),
+                "time": "0",
+            },
         )
         for classname, name, status, message, body in cases:
             case = ET.SubElement(suite, "testcase", {"classname": classname, "name": xml_text(name), "time": "0"})

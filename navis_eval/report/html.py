@@ -56,8 +56,8 @@ code{font-family:SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
 
 def page(title: str, body: str) -> str:
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:; style-src 'unsafe-inline'\">\n"
         f"<title>{esc(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
     )
@@ -90,7 +90,7 @@ def rate_cell(entry: dict[str, Any] | None) -> str:
         tip += f"; {entry['unscored']} unscored"
     return (
         f'<span title="{esc(tip)}" style="display:block;background:hsl({hue},70%,90%);border-radius:3px;padding:1px 4px">'
-        f"{esc(pct(rate, 0))} <span class=\"small\">{entry['passed']}/{entry['n']}</span></span>"
+        f'{esc(pct(rate, 0))} <span class="small">{entry["passed"]}/{entry["n"]}</span></span>'
     )
 
 

@@ -65,7 +65,8 @@ def check_colors(checks: Sequence[str]) -> dict[str, Any]:
     """A stable colour per check (by position in the given order)."""
     from matplotlib import colormaps
 
-    palette = colormaps["tab10"].colors
+    cmap = colormaps["tab10"]
+    palette = [cmap(i) for i in range(cmap.N)]
     return {name: palette[i % len(palette)] for i, name in enumerate(checks)}
 
 
@@ -78,7 +79,9 @@ def pass_rates_plot(entries: dict[str, dict[str, Any]]) -> bytes | None:
         ax = fig.add_subplot(1, 1, 1)
         ordered = list(reversed(rows))
         for y, (_, entry) in enumerate(ordered):
-            ax.plot([entry["ci_low"], entry["ci_high"]], [y, y], color="#4a5568", linewidth=2.2, solid_capstyle="butt", clip_on=False)
+            ax.plot(
+                [entry["ci_low"], entry["ci_high"]], [y, y], color="#4a5568", linewidth=2.2, solid_capstyle="butt", clip_on=False
+            )
             ax.plot([entry["pass_rate"]], [y], "o", color="#1a56db", markersize=7, zorder=3, clip_on=False)
         ax.set_yticks(range(len(ordered)), [_label(name) for name, _ in ordered])
         ax.set_xlim(0, 1)
@@ -99,7 +102,9 @@ def _percent_formatter() -> Any:
     return FuncFormatter(lambda value, _pos: f"{value * 100:.0f}%")
 
 
-def heatmap(rows: Sequence[str], columns: Sequence[str], cells: dict[tuple[str, str], dict[str, Any]], *, row_title: str) -> bytes | None:
+def heatmap(
+    rows: Sequence[str], columns: Sequence[str], cells: dict[tuple[str, str], dict[str, Any]], *, row_title: str
+) -> bytes | None:
     """Pass rate per (row, check) cell, annotated with the rate and n; empty cells stay grey."""
     import numpy as np
 
@@ -175,16 +180,28 @@ def _segments(points: Sequence[TrendPoint], breaks: Sequence[Break]) -> list[lis
     return segments
 
 
-def _draw_series(ax: Any, points: Sequence[TrendPoint], breaks: Sequence[Break], color: Any, label: str | None) -> None:
+def _draw_series(
+    ax: Any, points: Sequence[TrendPoint], breaks: Sequence[Break], color: Any, label: str | None, *, bands: bool = True
+) -> None:
     first = True
     for segment in _segments(points, breaks):
         xs = [p.x for p in segment]
         rates = [p.entry["pass_rate"] for p in segment]  # type: ignore[index]
         lows = [p.entry["ci_low"] for p in segment]  # type: ignore[index]
         highs = [p.entry["ci_high"] for p in segment]  # type: ignore[index]
-        if len(xs) == 1:
-            ax.errorbar(xs, rates, yerr=[[rates[0] - lows[0]], [highs[0] - rates[0]]], fmt="o", color=color, capsize=3,
-                        markersize=4, label=label if first else None)
+        if not bands:
+            ax.plot(xs, rates, "o-", color=color, markersize=3.5, linewidth=1.4, label=label if first else None)
+        elif len(xs) == 1:
+            ax.errorbar(
+                xs,
+                rates,
+                yerr=[[rates[0] - lows[0]], [highs[0] - rates[0]]],
+                fmt="o",
+                color=color,
+                capsize=3,
+                markersize=4,
+                label=label if first else None,
+            )
         else:
             ax.fill_between(xs, lows, highs, color=color, alpha=0.15, linewidth=0)
             ax.plot(xs, rates, "o-", color=color, markersize=4, linewidth=1.6, label=label if first else None)
@@ -195,8 +212,16 @@ def _mark_breaks(ax: Any, breaks: Sequence[Break], *, annotate: bool) -> None:
     for b in breaks:
         ax.axvline(b.x - 0.5, color="#c53030", linestyle="--", linewidth=1.2, zorder=1)
         if annotate:
-            ax.annotate(_label(b.text, 60), (b.x - 0.45, 0.02), xycoords=("data", "axes fraction"), rotation=90,
-                        fontsize=7, color="#c53030", va="bottom", ha="left")
+            ax.annotate(
+                _label(b.text, 60),
+                (b.x - 0.45, 0.02),
+                xycoords=("data", "axes fraction"),
+                rotation=90,
+                fontsize=7,
+                color="#c53030",
+                va="bottom",
+                ha="left",
+            )
 
 
 def _run_axis(ax: Any, labels: Sequence[str], *, show: bool) -> None:
@@ -228,8 +253,9 @@ def trend_by_check_plot(
             _run_axis(ax, labels, show=index // cols == nrows - 1 or index + cols >= len(checks))
         for index in range(len(checks), nrows * cols):
             axes[index // cols][index % cols].set_visible(False)
-        fig.suptitle("Pass rate per check over runs (band: 95% Wilson interval; red dashed line: dataset or rubric changed)",
-                     fontsize=9)
+        fig.suptitle(
+            "Pass rate per check over runs (band: 95% Wilson interval; red dashed line: dataset or rubric changed)", fontsize=9
+        )
         return _png(fig)
 
 
@@ -239,7 +265,8 @@ def trend_small_multiples(
     breaks: Sequence[Break],
     colors: dict[str, Any],
 ) -> bytes | None:
-    """One panel per cancer type, one line per check."""
+    """One panel per cancer type, one line per check (no bands: six overlapping bands hide the lines;
+    the intervals are in the per-check plot and in trend.json)."""
     if not panels or not labels:
         return None
     names = list(panels)
@@ -250,7 +277,7 @@ def trend_small_multiples(
         for index, name in enumerate(names):
             ax = axes[index // cols][index % cols]
             for check, points in panels[name].items():
-                _draw_series(ax, points, breaks, colors[check], _label(check) if index == 0 else None)
+                _draw_series(ax, points, breaks, colors[check], _label(check) if index == 0 else None, bands=False)
             _mark_breaks(ax, breaks, annotate=False)
             ax.set_title(_label(name))
             _run_axis(ax, labels, show=index // cols == nrows - 1 or index + cols >= len(names))

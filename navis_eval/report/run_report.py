@@ -25,6 +25,7 @@ from navis_eval.report import plots
 from navis_eval.report.fmt import ci, esc, md_code, md_text, pct, short_hash
 from navis_eval.report.gate import read_gate_json
 from navis_eval.report.html import badge, img, page, rate_cell, table
+from navis_eval.report.judge_section import judge_html, judge_markdown
 from navis_eval.report.rundata import load_run
 from navis_eval.store import RunDir
 
@@ -116,14 +117,18 @@ def load_report_data(run_path: Path, *, max_flagged: int = MAX_FLAGGED) -> Repor
     data = load_run(run_path)
     run = data.run
     rank = {item_id: i for i, item_id in enumerate(data.order)}
-    failing_items = {item_id for item_id, per_check in data.outcomes.items() if any(o.status == "failed" for o in per_check.values())}
+    failing_items = {
+        item_id for item_id, per_check in data.outcomes.items() if any(o.status == "failed" for o in per_check.values())
+    }
     flagged: dict[str, Flagged] = {}
     for row in run.iter_results():
         item_id = row["item_id"]
         if item_id not in failing_items:
             continue
         if item_id not in flagged:
-            flagged[item_id] = Flagged(item_id, rank.get(item_id, len(rank)), row.get("risk"), row.get("cancer_type"), row.get("category"))
+            flagged[item_id] = Flagged(
+                item_id, rank.get(item_id, len(rank)), row.get("risk"), row.get("cancer_type"), row.get("category")
+            )
         flagged[item_id].rows.append(row)
     ordered = sorted(flagged.values(), key=Flagged.sort_key)
     shown = ordered[:max_flagged]
@@ -165,9 +170,12 @@ def _header(d: ReportData) -> str:
         + "</p>",
         f'<p class="meta">engine <b>{esc(engine_text)}</b> ({esc(engine.get("kind", "?"))}, fingerprint '
         f"<code>{esc(engine.get('fingerprint', '-'))}</code>)</p>",
-        f'<p class="meta">dataset <b>{esc(m.dataset.name)} {esc(m.dataset.version)}</b> <code>{esc(short_hash(m.dataset.hash))}</code>'
+        f'<p class="meta">dataset <b>{esc(m.dataset.name)} {esc(m.dataset.version)}</b> '
+        f"<code>{esc(short_hash(m.dataset.hash))}</code>"
         f" · rubric <b>{esc(m.rubric.name)} {esc(m.rubric.version)}</b> <code>{esc(short_hash(m.rubric.hash))}</code>"
-        f" · harness {esc(m.harness_version)}" + (f" · commit <code>{esc(m.git_commit[:12])}</code>" if m.git_commit else "") + "</p>",
+        f" · harness {esc(m.harness_version)}"
+        + (f" · commit <code>{esc(m.git_commit[:12])}</code>" if m.git_commit else "")
+        + "</p>",
     ]
     return "\n".join(lines)
 
@@ -182,11 +190,14 @@ def _verdict_html(d: ReportData) -> str:
         title = "PASS" if verdict == "pass" else "FAIL"
         parts = [f'<section class="verdict {esc(verdict)}" id="verdict"><h2>Release gate: {title}</h2>']
         line = (
-            f"policy <b>{esc(policy.get('name'))} {esc(policy.get('version'))}</b> (<code>{esc(Path(str(policy.get('path', ''))).name)}</code>)"
+            f"policy <b>{esc(policy.get('name'))} {esc(policy.get('version'))}</b> "
+            f"(<code>{esc(Path(str(policy.get('path', ''))).name)}</code>)"
             f" · {counts.get('fail', 0)} failed, {counts.get('pass', 0)} passed, {counts.get('skip', 0)} skipped rules"
         )
         if g.get("baseline"):
-            line += f" · baseline <b>{esc(g['baseline'].get('display_name'))}</b> (<code>{esc(g['baseline'].get('run_id'))}</code>)"
+            line += (
+                f" · baseline <b>{esc(g['baseline'].get('display_name'))}</b> (<code>{esc(g['baseline'].get('run_id'))}</code>)"
+            )
             line += f" · {len(g.get('newly_failing', {}))} newly failing, {len(g.get('newly_passing', {}))} newly passing items"
         parts.append(f"<p>{line}</p>")
         for warning in g.get("warnings", []):
@@ -195,10 +206,12 @@ def _verdict_html(d: ReportData) -> str:
         if failed:
             parts.append("<ul>")
             for rule in failed[:_VERDICT_RULES]:
-                title_text = " · ".join(x for x in (rule.get("kind", "").replace("_", " "), rule.get("scope"), rule.get("check")) if x)
+                title_text = " · ".join(
+                    x for x in (rule.get("kind", "").replace("_", " "), rule.get("scope"), rule.get("check")) if x
+                )
                 parts.append(
                     f"<li><b>{esc(title_text)}</b>: {esc(rule.get('observed'))} (required {esc(rule.get('threshold'))})"
-                    + (f"<br><span class=\"small\">{esc(rule.get('detail'))}</span>" if rule.get("detail") else "")
+                    + (f'<br><span class="small">{esc(rule.get("detail"))}</span>' if rule.get("detail") else "")
                     + "</li>"
                 )
             if len(failed) > _VERDICT_RULES:
@@ -208,8 +221,10 @@ def _verdict_html(d: ReportData) -> str:
         return "\n".join(parts)
     parts = ['<section class="verdict info" id="verdict"><h2>Not gated</h2>']
     if d.gate_stale:
-        parts.append('<p class="warn">A gate.json is present but was computed on other results (the run was rescored since); '
-                     "run <code>navis-eval gate</code> again.</p>")
+        parts.append(
+            '<p class="warn">A gate.json is present but was computed on other results (the run was rescored since); '
+            "run <code>navis-eval gate</code> again.</p>"
+        )
     answered, errors = s.get("answered", 0), s.get("errors", 0)
     parts.append(
         f"<p>{d.flagged_total} of {answered} answered items failed at least one check; "
@@ -221,7 +236,10 @@ def _verdict_html(d: ReportData) -> str:
         name, entry = min(scored, key=lambda kv: (kv[1]["pass_rate"], kv[0]))
         parts.append(f"<p>Lowest pass rate: <b>{esc(name)}</b> {esc(pct(entry['pass_rate']))} (95% CI {esc(ci(entry))}).</p>")
     if d.manifest.status != "complete":
-        parts.append(f'<p class="warn">The run is {esc(d.manifest.status)}: {esc(d.manifest.stop_reason or "not every item was answered")}.</p>')
+        parts.append(
+            f'<p class="warn">The run is {esc(d.manifest.status)}: '
+            f"{esc(d.manifest.stop_reason or 'not every item was answered')}.</p>"
+        )
     parts.append("</section>")
     return "\n".join(parts)
 
@@ -243,12 +261,22 @@ def _checks_html(d: ReportData) -> str:
                 "–" if mean is None else f"{mean:.3f}",
             ]
         )
-    headers = [("check", ""), ("pass rate", "num"), ("95% CI (Wilson)", "num"), ("passed", "num"), ("failed", "num"),
-               ("unscored", "num"), ("mean score", "num")]
+    headers = [
+        ("check", ""),
+        ("pass rate", "num"),
+        ("95% CI (Wilson)", "num"),
+        ("passed", "num"),
+        ("failed", "num"),
+        ("unscored", "num"),
+        ("mean score", "num"),
+    ]
     return (
         '<section id="checks"><h2>Pass rate per check</h2>'
         + table(headers, rows)
-        + img(plots.pass_rates_plot({n: entries[n] for n in d.checks if n in entries}), "pass rate per check with 95% Wilson intervals")
+        + img(
+            plots.pass_rates_plot({n: entries[n] for n in d.checks if n in entries}),
+            "pass rate per check with 95% Wilson intervals",
+        )
         + '<p class="small">Unscored means the check could not judge the answer (for example grounding without contexts); '
         "it counts neither as a pass nor as a failure.</p></section>"
     )
@@ -357,10 +385,16 @@ def _spans_to_mark(text: str, rows: list[dict[str, Any]]) -> list[tuple[int, int
 
 def _claims_html(row: dict[str, Any]) -> str:
     """Per claim, the context sentence that supports it (or the closest one, when none does)."""
-    evidence = [ev for ev in row.get("evidence") or [] if ev.get("support") is not None or ev.get("kind") == "supporting"
-                or (row["check"] == "grounding" and ev.get("kind") == "offending")]
+    evidence = [
+        ev
+        for ev in row.get("evidence") or []
+        if ev.get("support") is not None
+        or ev.get("kind") == "supporting"
+        or (row["check"] == "grounding" and ev.get("kind") == "offending")
+    ]
     if not evidence:
         return ""
+    evidence.sort(key=lambda ev: ev.get("kind") == "supporting")  # unsupported claims first, else in answer order
     rows = []
     for ev in evidence:
         support = ev.get("support")
@@ -369,14 +403,18 @@ def _claims_html(row: dict[str, Any]) -> str:
         if supported:
             cell = f'<span class="support">✓ supported by {esc(where)}:</span> {esc((support or {}).get("text", ""))}'
         elif support:
-            cell = (f'<span class="nosupport">✗ not supported; closest sentence ({esc(where)}):</span> '
-                    f"{esc(support.get('text', ''))}")
+            cell = (
+                f'<span class="nosupport">✗ not supported; closest sentence ({esc(where)}):</span> {esc(support.get("text", ""))}'
+            )
         else:
             cell = '<span class="nosupport">✗ no supporting sentence found in the contexts</span>'
         note = f'<br><span class="small">{esc(ev["note"])}</span>' if ev.get("note") else ""
         rows.append([esc(ev.get("text", "")) + note, cell])
-    return (f"<details open><summary>{esc(row['check'])}: each claim and the context sentence behind it</summary>"
-            + table([("claim in the answer", ""), ("support in the contexts", "")], rows) + "</details>")
+    return (
+        f"<details open><summary>{esc(row['check'])}: each claim and the context sentence behind it</summary>"
+        + table([("claim in the answer", ""), ("support in the contexts", "")], rows)
+        + "</details>"
+    )
 
 
 def _flag_html(d: ReportData, item: Flagged) -> str:
@@ -384,8 +422,10 @@ def _flag_html(d: ReportData, item: Flagged) -> str:
     text = str(answer.get("text", ""))
     meta = [esc(x) for x in (item.cancer_type, item.category) if x]
     risk = badge("high risk", "high") if item.risk == "high" else esc(f"{item.risk} risk") if item.risk else ""
-    parts = [f'<article class="flag" id="item-{esc(item.item_id)}">',
-             f"<h3><code>{esc(item.item_id)}</code> · {' · '.join(meta)} · {risk}</h3>"]
+    parts = [
+        f'<article class="flag" id="item-{esc(item.item_id)}">',
+        f"<h3><code>{esc(item.item_id)}</code> · {' · '.join(meta)} · {risk}</h3>",
+    ]
     question = d.questions.get(item.item_id)
     if question:
         parts.append(f'<p class="question">“{esc(question)}”</p>')
@@ -396,11 +436,14 @@ def _flag_html(d: ReportData, item: Flagged) -> str:
             passed.append(row["check"])
             continue
         reasons = "".join(f"<li>{esc(r)}</li>" for r in row.get("reasons") or [])
-        parts.append(f"<li>{badge(row['status'], row['status'])} <b>{esc(row['check'])}</b> "
-                     f"<span class=\"small\">score {float(row.get('score') or 0):.2f}</span>"
-                     + (f'<ul class="reasons">{reasons}</ul>' if reasons else "") + "</li>")
+        parts.append(
+            f"<li>{badge(row['status'], row['status'])} <b>{esc(row['check'])}</b> "
+            f'<span class="small">score {float(row.get("score") or 0):.2f}</span>'
+            + (f'<ul class="reasons">{reasons}</ul>' if reasons else "")
+            + "</li>"
+        )
     if passed:
-        parts.append(f"<li>{badge('passed', 'passed')} <span class=\"small\">{esc(', '.join(passed))}</span></li>")
+        parts.append(f'<li>{badge("passed", "passed")} <span class="small">{esc(", ".join(passed))}</span></li>')
     parts.append("</ul>")
     if text:
         parts.append(f'<div class="answer">{_marked_answer(text, _spans_to_mark(text, item.rows))}</div>')
@@ -432,14 +475,26 @@ def _flagged_html(d: ReportData) -> str:
 
 
 def render_html(d: ReportData) -> str:
-    nav = ('<nav><a href="#verdict">verdict</a><a href="#checks">checks</a><a href="#cancer-types">cancer types</a>'
-           '<a href="#breakdowns">risk &amp; category</a><a href="#engine">errors &amp; latency</a>'
-           '<a href="#flagged">flagged answers</a></nav>')
+    nav = (
+        '<nav><a href="#verdict">verdict</a><a href="#checks">checks</a><a href="#cancer-types">cancer types</a>'
+        '<a href="#breakdowns">risk &amp; category</a><a href="#engine">errors &amp; latency</a>'
+        '<a href="#flagged">flagged answers</a></nav>'
+    )
     body = "\n".join(
-        [_header(d), _verdict_html(d), nav, _checks_html(d), _breakdowns_html(d), _errors_html(d), _flagged_html(d),
-         f'<p class="small">Generated by navis-eval {esc(d.manifest.harness_version)} from the run directory '
-         f"<code>{esc(d.run.path.name)}</code>: summary.json, results.jsonl, answers.jsonl"
-         + (", gate.json" if d.gate is not None else "") + ".</p>"]
+        [
+            _header(d),
+            _verdict_html(d),
+            nav,
+            _checks_html(d),
+            judge_html(d.summary),  # empty unless the run was made with --judge
+            _breakdowns_html(d),
+            _errors_html(d),
+            _flagged_html(d),
+            f'<p class="small">Generated by navis-eval {esc(d.manifest.harness_version)} from the run directory '
+            f"<code>{esc(d.run.path.name)}</code>: summary.json, results.jsonl, answers.jsonl"
+            + (", gate.json" if d.gate is not None else "")
+            + ".</p>",
+        ]
     )
     return page(f"navis-eval · {d.display_name}", body)
 
@@ -458,7 +513,8 @@ def render_markdown(d: ReportData) -> str:
     out = [
         f"## navis-eval: {verdict} — {md_text(d.display_name, 80)}",
         f"Run {md_code(m.run_id)} · engine {md_text(engine, 80)} · dataset {md_text(m.dataset.name)} {md_text(m.dataset.version)}"
-        f" ({md_code(short_hash(m.dataset.hash))}) · rubric {md_text(m.rubric.name)} {md_text(m.rubric.version)} ({md_code(short_hash(m.rubric.hash))})",
+        f" ({md_code(short_hash(m.dataset.hash))}) · rubric {md_text(m.rubric.name)} {md_text(m.rubric.version)}"
+        f" ({md_code(short_hash(m.rubric.hash))})",
         f"{s.get('items', 0)} items · {s.get('answered', 0)} answered · {s.get('errors', 0)} engine errors"
         f" ({pct(s.get('error_rate', 0.0))}) · latency p50 {_ms(s, 'p50')} / p95 {_ms(s, 'p95')}",
         "",
@@ -466,8 +522,10 @@ def render_markdown(d: ReportData) -> str:
     if d.gate is not None and not d.gate_stale:
         failed = [r for r in d.gate.get("rules", []) if r.get("status") == "fail"]
         counts = d.gate.get("counts", {})
-        out.append(f"**Gate** ({md_text(d.gate.get('policy', {}).get('name'))}): {counts.get('fail', 0)} failed, "
-                   f"{counts.get('pass', 0)} passed, {counts.get('skip', 0)} skipped rules")
+        out.append(
+            f"**Gate** ({md_text(d.gate.get('policy', {}).get('name'))}): {counts.get('fail', 0)} failed, "
+            f"{counts.get('pass', 0)} passed, {counts.get('skip', 0)} skipped rules"
+        )
         for rule in failed[:10]:
             title = " · ".join(x for x in (rule.get("kind", "").replace("_", " "), rule.get("scope"), rule.get("check")) if x)
             out.append(f"- ❌ {md_text(title)}: {md_text(rule.get('observed'), 200)} (required {md_text(rule.get('threshold'))})")
@@ -475,24 +533,31 @@ def render_markdown(d: ReportData) -> str:
             out.append(f"- … {len(failed) - 10} more in gate.md")
         if d.gate.get("baseline"):
             nf = d.gate.get("newly_failing", {})
-            out.append(f"- vs baseline {md_code(d.gate['baseline'].get('run_id'))}: {len(nf)} newly failing, "
-                       f"{len(d.gate.get('newly_passing', {}))} newly passing items")
+            out.append(
+                f"- vs baseline {md_code(d.gate['baseline'].get('run_id'))}: {len(nf)} newly failing, "
+                f"{len(d.gate.get('newly_passing', {}))} newly passing items"
+            )
         out.append("")
     elif d.gate_stale:
         out += ["> ⚠️ gate.json is stale (results changed since the gate ran).", ""]
     out += ["| check | pass rate | 95% CI | passed | failed | unscored |", "|---|---:|---:|---:|---:|---:|"]
     for name in d.checks:
         e = s.get("checks", {}).get(name, {})
-        out.append(f"| {md_text(name)} | {pct(e.get('pass_rate'))} | {ci(e)} | {e.get('passed', 0)} | {e.get('failed', 0)} | "
-                   f"{e.get('unscored', 0)} |")
+        out.append(
+            f"| {md_text(name)} | {pct(e.get('pass_rate'))} | {ci(e)} | {e.get('passed', 0)} | {e.get('failed', 0)} | "
+            f"{e.get('unscored', 0)} |"
+        )
+    out += judge_markdown(s)  # nothing unless the run was made with --judge
     if d.flagged:
         out += ["", f"**Flagged answers** ({d.flagged_total}; first {min(MD_MAX_FLAGGED, len(d.flagged))}):"]
         for item in d.flagged[:MD_MAX_FLAGGED]:
             failed_rows = item.failed
             first_reason = next((r for row in failed_rows for r in row.get("reasons") or []), "")
             risk = " (high risk)" if item.risk == "high" else ""
-            out.append(f"- {md_code(item.item_id)}{risk}: {md_text(', '.join(r['check'] for r in failed_rows))}"
-                       + (f" — {md_text(first_reason, 140)}" if first_reason else ""))
+            out.append(
+                f"- {md_code(item.item_id)}{risk}: {md_text(', '.join(r['check'] for r in failed_rows))}"
+                + (f" — {md_text(first_reason, 140)}" if first_reason else "")
+            )
     out += ["", "Full report with evidence: `report.html` in the run directory."]
     return "\n".join(out) + "\n"
 

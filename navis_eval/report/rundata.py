@@ -123,7 +123,9 @@ def mismatches(baseline: RunManifest, candidate: RunManifest) -> list[str]:
     for what in ("dataset", "rubric"):
         a, b = getattr(baseline, what), getattr(candidate, what)
         if a.hash != b.hash:
-            reasons.append(f"{what} differs: {a.name} {a.version} ({short_hash(a.hash)}) -> {b.name} {b.version} ({short_hash(b.hash)})")
+            reasons.append(
+                f"{what} differs: {a.name} {a.version} ({short_hash(a.hash)}) -> {b.name} {b.version} ({short_hash(b.hash)})"
+            )
     return reasons
 
 

@@ -89,7 +89,9 @@ class Trend:
                     "label": self.labels[i],
                     "run_id": r.run_id,
                     "created_at": r.manifest.created_at,
-                    "engine": {k: r.manifest.engine.get(k) for k in ("kind", "name", "version") if r.manifest.engine.get(k) is not None},
+                    "engine": {
+                        k: r.manifest.engine.get(k) for k in ("kind", "name", "version") if r.manifest.engine.get(k) is not None
+                    },
                     "dataset": r.manifest.dataset.model_dump(mode="json", exclude={"path"}),
                     "rubric": r.manifest.rubric.model_dump(mode="json", exclude={"path"}),
                     "error_rate": r.summary.get("error_rate"),
@@ -170,7 +172,10 @@ def _panels(trend: Trend) -> dict[str, dict[str, list[plots.TrendPoint]]]:
     cancer_types = sorted({ct for run in trend.runs for ct in run.summary.get("by_cancer_type", {})})
     return {
         ct: {
-            check: [plots.TrendPoint(i, run.summary.get("by_cancer_type", {}).get(ct, {}).get(check)) for i, run in enumerate(trend.runs)]
+            check: [
+                plots.TrendPoint(i, run.summary.get("by_cancer_type", {}).get(ct, {}).get(check))
+                for i, run in enumerate(trend.runs)
+            ]
             for check in trend.checks
         }
         for ct in cancer_types
@@ -230,8 +235,17 @@ def _runs_table(trend: Trend) -> str:
                 esc(pct(run.summary.get("error_rate", 0.0))),
             ]
         )
-    headers = [("#", "num"), ("run", ""), ("run id", ""), ("created (UTC)", ""), ("engine", ""), ("dataset", ""), ("rubric", ""),
-               ("items", "num"), ("errors", "num")]
+    headers = [
+        ("#", "num"),
+        ("run", ""),
+        ("run id", ""),
+        ("created (UTC)", ""),
+        ("engine", ""),
+        ("dataset", ""),
+        ("rubric", ""),
+        ("items", "num"),
+        ("errors", "num"),
+    ]
     return table(headers, rows)
 
 
@@ -249,7 +263,9 @@ def _flip_list(flips: dict[str, list[str]]) -> str:
     if not flips:
         return '<p class="small">none</p>'
     items = list(flips.items())
-    rows = "".join(f"<li><code>{esc(item_id)}</code>: {esc(', '.join(checks))}</li>" for item_id, checks in items[:MAX_FLIPS_LISTED])
+    rows = "".join(
+        f"<li><code>{esc(item_id)}</code>: {esc(', '.join(checks))}</li>" for item_id, checks in items[:MAX_FLIPS_LISTED]
+    )
     more = f"<li>… {len(items) - MAX_FLIPS_LISTED} more in trend.json</li>" if len(items) > MAX_FLIPS_LISTED else ""
     return f"<ul>{rows}{more}</ul>"
 
@@ -282,17 +298,23 @@ def render_trend_html(trend: Trend, by_check: bytes | None, by_type: bytes | Non
         f"<b>{esc(trend.labels[-1])}</b> ({esc(last.manifest.created_at[:10])}), ordered by creation time</p>",
     ]
     for b in trend.breaks:
-        body.append(f'<p class="warn">Between <b>{esc(trend.labels[b.x - 1])}</b> and <b>{esc(trend.labels[b.x])}</b>: '
-                    f"{esc(b.text)}. Pass rates on either side of the red dashed line are not comparable.</p>")
+        body.append(
+            f'<p class="warn">Between <b>{esc(trend.labels[b.x - 1])}</b> and <b>{esc(trend.labels[b.x])}</b>: '
+            f"{esc(b.text)}. Pass rates on either side of the red dashed line are not comparable.</p>"
+        )
     for note in trend.notes:
         body.append(f'<p class="small">{esc(note)}</p>')
     body += [
-        '<section id="runs"><h2>Runs</h2>', _runs_table(trend), "</section>",
-        '<section id="checks"><h2>Pass rate per check</h2>', img(by_check, "pass rate per check over runs"),
+        '<section id="runs"><h2>Runs</h2>',
+        _runs_table(trend),
+        "</section>",
+        '<section id="checks"><h2>Pass rate per check</h2>',
+        img(by_check, "pass rate per check over runs"),
         _rates_table(trend),
         '<p class="small">Band and hover: 95% Wilson interval. ⚠ marks a run measured on another dataset or rubric than the run '
         "before it.</p></section>",
-        '<section id="cancer-types"><h2>Per cancer type</h2>', img(by_type, "pass rate per check over runs, one panel per cancer type"),
+        '<section id="cancer-types"><h2>Per cancer type</h2>',
+        img(by_type, "pass rate per check over runs, one panel per cancer type"),
         "</section>",
         _pairs_html(trend),
     ]
