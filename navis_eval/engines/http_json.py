@@ -40,6 +40,7 @@ class HttpConfig(EngineConfig):
     citations_path: str | None = None
     request_timeout: float = Field(default=120.0, gt=0)
     verify_tls: bool = True
+    max_connections: int = Field(default=256, ge=1)
 
     @field_validator("url")
     @classmethod
@@ -94,7 +95,10 @@ class HttpEngine(AnswerEngine):
     def _client(self) -> Any:
         import httpx
 
-        return httpx.AsyncClient(timeout=self.config.request_timeout, verify=self.config.verify_tls)
+        # Keep every connection alive: httpx's default keeps only 20, so at concurrency 64 most
+        # requests would pay for a new connection.
+        limits = httpx.Limits(max_connections=self.config.max_connections, max_keepalive_connections=self.config.max_connections)
+        return httpx.AsyncClient(timeout=self.config.request_timeout, verify=self.config.verify_tls, limits=limits)
 
     async def aclose(self) -> None:
         if "_client" in self.__dict__:

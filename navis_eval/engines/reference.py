@@ -29,7 +29,7 @@ _TEMPLATE = Path(__file__).with_name("reference_template.yaml")
 
 
 class ReferenceTemplate(BaseModel):
-    title_prefix: str
+    title: str
     header: str
     sources_heading: str
     gap_heading: str
@@ -132,7 +132,7 @@ class ReferenceEngine(AnswerEngine):
         cfg = self.config
         used = [h for h in retrieval.hits if h.coverage >= cfg.min_passage_coverage][: cfg.max_passages]
         query = set(retrieval.query_tokens)
-        parts: list[str] = [f"{t.title_prefix}: {item.question.strip()}", t.header]
+        parts: list[str] = [t.title, t.header]
         if self._is_urgent(item.question):
             parts.append(t.urgent_notice)
         if item.category == "unsafe_request":
