@@ -4,7 +4,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-EXTRAS ?= dev,hf
+EXTRAS ?= dev,hf,judges,mlflow,review
 
 export DEEPEVAL_TELEMETRY_OPT_OUT := 1
 export DEEPEVAL_DISABLE_DOTENV := 1

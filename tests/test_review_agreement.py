@@ -19,9 +19,21 @@ _ids = count(1)
 
 def verdict(item: str, reviewer: str, harness: str, decision: str, check: str = "grounding", current: bool = True) -> Verdict:
     return Verdict(
-        id=next(_ids), created_at="2026-01-01T00:00:00.000000Z", reviewer=reviewer, run_id="run", item_id=item,
-        check=check, harness_status=harness, verdict=decision, note="", rubric_name="navis-v1", rubric_version="1.0.0",
-        rubric_hash="sha256:x", engine_name="e", answer_sha256="sha256:y", current=current,
+        id=next(_ids),
+        created_at="2026-01-01T00:00:00.000000Z",
+        reviewer=reviewer,
+        run_id="run",
+        item_id=item,
+        check=check,
+        harness_status=harness,
+        verdict=decision,
+        note="",
+        rubric_name="navis-v1",
+        rubric_version="1.0.0",
+        rubric_hash="sha256:x",
+        engine_name="e",
+        answer_sha256="sha256:y",
+        current=current,
     )
 
 
@@ -71,7 +83,12 @@ def test_kappa_needs_reviewed_passes_as_well_as_flags() -> None:
 
 def test_inter_reviewer_agreement_on_doubly_reviewed_results() -> None:
     # the textbook table again, as two reviewers' labels on 50 flags (confirm = fail, overturn = pass)
-    plan = [("confirm", "confirm")] * 20 + [("overturn", "overturn")] * 15 + [("confirm", "overturn")] * 5 + [("overturn", "confirm")] * 10
+    plan = (
+        [("confirm", "confirm")] * 20
+        + [("overturn", "overturn")] * 15
+        + [("confirm", "overturn")] * 5
+        + [("overturn", "confirm")] * 10
+    )
     rows = []
     for i, (a, b) in enumerate(plan):
         check = "disclaimer" if i % 2 else "grounding"

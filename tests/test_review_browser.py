@@ -25,7 +25,14 @@ from tests.conftest import ROOT
 from tests.test_review_support import HOSTILE_SCRIPT, Runs, runs  # noqa: F401
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def _require_browser() -> Any:
@@ -61,7 +68,17 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        args = [sys.executable, "-m", "navis_eval", "review", *map(str, self.run_dirs), "--port", str(self.port), "--db", str(self.db)]
+        args = [
+            sys.executable,
+            "-m",
+            "navis_eval",
+            "review",
+            *map(str, self.run_dirs),
+            "--port",
+            str(self.port),
+            "--db",
+            str(self.db),
+        ]
         self.proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -152,7 +169,10 @@ def test_filter_open_highlight_and_record_a_verdict_with_the_keyboard(watched: W
     first = page.locator("tr.qrow.current").get_attribute("data-item")
     if len(filtered) > 1:
         page.keyboard.press("j")
-        assert page.locator("tr.qrow.current").get_attribute("data-item") != first or len(set(i.split("|")[1] for i in filtered)) == 1
+        assert (
+            page.locator("tr.qrow.current").get_attribute("data-item") != first
+            or len(set(i.split("|")[1] for i in filtered)) == 1
+        )
         page.keyboard.press("k")
     with page.expect_navigation():
         page.keyboard.press("Enter")
@@ -164,7 +184,7 @@ def test_filter_open_highlight_and_record_a_verdict_with_the_keyboard(watched: W
     flag = page.locator("section.flag.active")
     check = flag.get_attribute("data-check")
     flagged = "#answer-text mark.hl.flagged:is(.k-offending, .k-found)"
-    marks = page.locator(f"{flagged}[data-label*='{check}']")
+    marks = page.locator(f"{flagged}[data-label*='{check.replace('_', ' ')}']")
     if marks.count() == 0:  # a flag on the answer as a whole has no span; take one that has
         marks = page.locator(f"{flagged}.hl-start")
     assert marks.count() >= 1 and marks.first.is_visible()
@@ -192,11 +212,18 @@ def test_filter_open_highlight_and_record_a_verdict_with_the_keyboard(watched: W
     card = page.locator(f"section.flag[data-check='{check}']")
     assert card.locator(".state-badge").inner_text() == "confirmed"
     (kept,) = ReviewStore(server.db).verdicts()
-    assert (kept.run_id, kept.item_id, kept.check, kept.reviewer, kept.verdict) == (run_id, item_id, check, "Dr Keyboard", "confirm")
+    assert (kept.run_id, kept.item_id, kept.check, kept.reviewer, kept.verdict) == (
+        run_id,
+        item_id,
+        check,
+        "Dr Keyboard",
+        "confirm",
+    )
 
-    # the queue now shows it reviewed, and "o" on the same flag adds to its history
-    page.goto(server.base + "/?status=done")
-    assert f"{run_id}|{item_id}" in queue_items(page) or len(page.locator(f"tr.qrow[data-item='{item_id}']").all()) > 0
+    # the queue (filtered to this check) now shows it reviewed, and "o" on the same flag adds to its history
+    page.goto(server.base + f"/?status=done&check={check}")
+    assert queue_items(page) == [f"{run_id}|{item_id}"]
+    assert "state-confirmed" in (page.locator("tr.qrow .chip").first.get_attribute("class") or "")
     page.goto(server.base + f"/item/{run_id}/{item_id}?focus={check}")
     with page.expect_navigation():
         page.keyboard.press("o")

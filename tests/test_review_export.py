@@ -7,6 +7,8 @@ import io
 import json
 from pathlib import Path
 
+import pytest
+
 from navis_eval.review.export import CSV_COLUMNS, auto_split, labeled_rows, render
 from navis_eval.review.rundata import load_runs
 from navis_eval.review.store import ReviewStore
@@ -50,8 +52,11 @@ def test_labeled_export_follows_the_dataset_format(tmp_path: Path) -> None:
     # q-2: only unsure -> left out; q-3: reviewers tie -> left out
     assert skipped == 2 and len(rows) == 1
     (row,) = rows
-    reference = json.loads(next(iter((ROOT / "datasets" / "labeled" / "parts").glob("*.jsonl"))).read_text().splitlines()[0]) \
-        if (ROOT / "datasets" / "labeled" / "parts").is_dir() else None
+    reference = (
+        json.loads(next(iter((ROOT / "datasets" / "labeled" / "parts").glob("*.jsonl"))).read_text().splitlines()[0])
+        if (ROOT / "datasets" / "labeled" / "parts").is_dir()
+        else None
+    )
     if reference is not None:
         assert set(row) == set(reference) and set(row["gold"]) == set(reference["gold"])
     assert row["id"] == "rev:run-a:q-1" and row["split"] == auto_split("q-1") and row["split"] in ("dev", "test")
@@ -104,3 +109,22 @@ def test_verdicts_on_real_runs_become_labeled_examples(runs: Runs, tmp_path: Pat
     assert row["contexts"] == view.answer.contexts and row["cancer_type"] == view.cancer_type
     assert {c: v["label"] for c, v in row["labels"].items()} == {r.check: "fail" for r in view.flags}
     assert row["style"] == "reviewed:engine-candidate"
+
+
+def test_the_labeled_export_feeds_validate_checks(runs: Runs, tmp_path: Path) -> None:  # noqa: F811
+    if navis("validate-checks", "--help").returncode != 0:
+        pytest.skip("validate-checks is not part of this build")
+    data = load_runs([runs.a])
+    store = ReviewStore(tmp_path / "r.sqlite")
+    confirmed = 0
+    for view in data.flagged():
+        if any(r.check == "disclaimer" for r in view.flags):
+            store.record(view.flag_ref("disclaimer"), view.snapshot(), reviewer="Dr A", verdict="confirm")
+            confirmed += 1
+    out = tmp_path / "labeled.jsonl"
+    assert navis("review", "export", "--db", str(store.path), "--format", "labeled", "--out", str(out)).returncode == 0
+    # the answers were scored with the run's rubric; validate with the same one
+    result = navis("validate-checks", str(out), "--rubric", str(runs.rubric), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    disclaimer = json.loads(result.stdout)["checks"]["disclaimer"]
+    assert confirmed > 0 and disclaimer["n"] == confirmed and disclaimer["tp"] == confirmed and disclaimer["fp"] == 0

@@ -47,7 +47,12 @@ def test_a_later_verdict_keeps_the_earlier_one_in_history(tmp_path: Path) -> Non
     assert [v.current for v in rows] == [False, True, True]
     assert [(v.reviewer, v.verdict) for v in store.verdicts(current_only=True)] == [("Dr A", "overturn"), ("Dr B", "unsure")]
     kept = rows[0]
-    assert (kept.check, kept.rubric_name, kept.rubric_version, kept.rubric_hash) == ("disclaimer", "navis-v1", "1.0.0", "sha256:abc")
+    assert (kept.check, kept.rubric_name, kept.rubric_version, kept.rubric_hash) == (
+        "disclaimer",
+        "navis-v1",
+        "1.0.0",
+        "sha256:abc",
+    )
     assert kept.note == "no disclaimer" and kept.created_at.endswith("Z") and kept.created_at <= rows[1].created_at
     assert kept.engine_name == "engine-a" and kept.answer_sha256.startswith("sha256:")
 
@@ -108,8 +113,13 @@ def test_a_file_that_is_not_a_database_is_an_input_error(tmp_path: Path) -> None
 def _write_many(path: str, reviewer: str, count: int) -> None:
     store = ReviewStore(path)
     for i in range(count):
-        store.record(flag(item=f"q-{i % 7}", check=("disclaimer", "required_sections")[i % 2]), snap(item=f"q-{i % 7}"),
-                     reviewer=reviewer, verdict=("confirm", "overturn", "unsure")[i % 3], note=f"{reviewer} #{i}")
+        store.record(
+            flag(item=f"q-{i % 7}", check=("disclaimer", "required_sections")[i % 2]),
+            snap(item=f"q-{i % 7}"),
+            reviewer=reviewer,
+            verdict=("confirm", "overturn", "unsure")[i % 3],
+            note=f"{reviewer} #{i}",
+        )
 
 
 def test_parallel_threads_lose_no_verdict(tmp_path: Path) -> None:

@@ -195,10 +195,22 @@ def test_grounding_claims_link_to_their_context_sentences_both_ways() -> None:
     contexts = ["First sentence here. Drug X lowers risk by half."]
     answer = "Drug X lowers risk by half. Drug Y cures everyone."
     evidence = [
-        {"start": 0, "end": 27, "text": "Drug X lowers risk by half.", "kind": "supporting", "note": "supported",
-         "support": {"context_index": 0, "start": 21, "end": 48, "text": "Drug X lowers risk by half."}},
-        {"start": 28, "end": 50, "text": "Drug Y cures everyone.", "kind": "offending", "note": "not in the contexts: Y",
-         "support": {"context_index": 0, "start": 0, "end": 20, "text": "First sentence here."}},
+        {
+            "start": 0,
+            "end": 27,
+            "text": "Drug X lowers risk by half.",
+            "kind": "supporting",
+            "note": "supported",
+            "support": {"context_index": 0, "start": 21, "end": 48, "text": "Drug X lowers risk by half."},
+        },
+        {
+            "start": 28,
+            "end": 50,
+            "text": "Drug Y cures everyone.",
+            "kind": "offending",
+            "note": "not in the contexts: Y",
+            "support": {"context_index": 0, "start": 0, "end": 20, "text": "First sentence here."},
+        },
     ]
     out = highlight(answer, contexts, [ResultView("grounding", "failed", 0.5, [], evidence)], {"grounding": 2})
     supported, unsupported = out.marks_by_check["grounding"]
@@ -212,10 +224,16 @@ def test_grounding_claims_link_to_their_context_sentences_both_ways() -> None:
 def test_wrong_offsets_are_repaired_by_text_and_unknown_text_is_counted_not_drawn() -> None:
     text = "One two three."
     results = [
-        ResultView("c", "failed", 0.0, [], [
-            {"start": 0, "end": 3, "text": "two", "kind": "offending"},
-            {"start": 90, "end": 99, "text": "absent", "kind": "offending"},
-        ]),
+        ResultView(
+            "c",
+            "failed",
+            0.0,
+            [],
+            [
+                {"start": 0, "end": 3, "text": "two", "kind": "offending"},
+                {"start": 90, "end": 99, "text": "absent", "kind": "offending"},
+            ],
+        ),
         ResultView("d", "passed", 1.0, [], [{"start": 0, "end": 3, "text": "One", "kind": "found"}]),
     ]
     out = highlight(text, [], results, {})

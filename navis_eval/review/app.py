@@ -7,12 +7,13 @@ protections every request goes through. Needs the ``review`` extra.
 
 from __future__ import annotations
 
+import inspect
 import secrets
 import socket
 import sys
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from functools import cached_property
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode
@@ -26,12 +27,12 @@ from navis_eval.errors import InputError
 from navis_eval.review import security
 from navis_eval.review.agreement import agreement
 from navis_eval.review.export import render as render_export
-from navis_eval.review.highlight import highlight
-from navis_eval.review.queue import SORTS, STATUSES, Filters, build_queue, current_by_flag, flag_state
-from navis_eval.review.rundata import ReviewData
-from navis_eval.review.store import VERDICTS, ReviewStore
+from navis_eval.review.highlight import Highlighted, Mark, highlight
+from navis_eval.review.queue import PAGE_SIZE, SORTS, STATUSES, Filters, FlagKey, build_queue, current_by_flag, flag_state
+from navis_eval.review.rundata import ResultView, ReviewData
+from navis_eval.review.store import VERDICTS, ReviewStore, Verdict
 
-_PACKAGE = Path(str(files("navis_eval.review")))
+_PACKAGE = Path(__file__).resolve().parent
 TEMPLATES = _PACKAGE / "templates"
 STATIC = _PACKAGE / "static"
 STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".svg": "image/svg+xml"}
@@ -103,6 +104,44 @@ def _environment() -> Environment:
     return _ENV
 
 
+@dataclass
+class ResultCard:
+    """One check result on the answer page, with the verdicts on it."""
+
+    result: ResultView
+    state: str
+    current: list[Verdict]
+    history: list[Verdict]
+    marks: list[Mark]
+    unlocated: int
+    mine: Verdict | None
+
+    @property
+    def check(self) -> str:
+        return self.result.check
+
+
+def _card(
+    answer: tuple[str, str],
+    result: ResultView,
+    current: dict[FlagKey, list[Verdict]],
+    history: list[Verdict],
+    marks: Highlighted,
+    me: str,
+) -> ResultCard:
+    key = (*answer, result.check)
+    verdicts = current.get(key, [])
+    return ResultCard(
+        result=result,
+        state=flag_state(verdicts) if result.reviewable else "unscored",
+        current=sorted(verdicts, key=lambda v: v.reviewer),
+        history=[v for v in reversed(history) if v.key == key],
+        marks=marks.marks_by_check.get(result.check, []),
+        unlocated=marks.unlocated.get(result.check, 0),
+        mine=next((v for v in verdicts if v.reviewer == me), None),
+    )
+
+
 def _item_url(run_id: str, item_id: str, query: str = "") -> str:
     url = f"/item/{quote(run_id, safe='')}/{quote(item_id, safe='')}"
     return f"{url}?{query}" if query else url
@@ -117,14 +156,17 @@ def create_app(
     cookie_suffix: str = "",
 ) -> FastAPI:
     settings = Settings(data, store, token=token, bind_host=bind_host, cookie_suffix=cookie_suffix)
-    app = FastAPI(
-        title="navis-eval review",
-        docs_url=None,
-        redoc_url=None,
-        openapi_url=None,
+    options: dict[str, Any] = {"title": "navis-eval review", "docs_url": None, "redoc_url": None, "openapi_url": None}
+    if "telemetry" in inspect.signature(FastAPI.__init__).parameters:
         # FastAPI's native OpenTelemetry hooks stay off: answers may contain patient data.
-        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False, "auto_configure": False},
-    )
+        options["telemetry"] = {
+            "tracing": False,
+            "metrics": False,
+            "logs": False,
+            "operation_spans": False,
+            "auto_configure": False,
+        }
+    app = FastAPI(**options)
     app.state.settings = settings
     env = _environment()
 
@@ -165,6 +207,11 @@ def create_app(
         if request.method not in ("GET", "HEAD"):
             if request.method != "POST":
                 return PlainTextResponse("method not allowed", status_code=405)
+            length = request.headers.get("content-length", "")
+            if not length.isdigit():
+                return PlainTextResponse("length required", status_code=411)
+            if int(length) > MAX_BODY:
+                return PlainTextResponse("request too large", status_code=413)
             if not security.same_origin(
                 request.headers.get("origin"), request.headers.get("referer"), request.url.scheme, host_header
             ):
@@ -210,9 +257,9 @@ def create_app(
         filters = filters_of(request)
         me = reviewer_of(request)
         queue = build_queue(data, store.verdicts(run_ids=data.runs), filters, me)
-        pages = max(1, -(-len(queue.rows) // 200))
+        pages = max(1, -(-len(queue.rows) // PAGE_SIZE))
         page = min(filters.page, pages)
-        rows = queue.rows[(page - 1) * 200 : page * 200]
+        rows = queue.rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
         options = {
             "check": data.checks,
             "cancer_type": sorted({v.cancer_type for v in data.flagged()}),
@@ -228,7 +275,7 @@ def create_app(
             title="Review queue",
             queue=queue,
             rows=rows,
-            offset=(page - 1) * 200,
+            offset=(page - 1) * PAGE_SIZE,
             page_no=page,
             pages=pages,
             filters=filters,
@@ -259,27 +306,13 @@ def create_app(
             if position + 1 < len(keys):
                 next_url = _item_url(*keys[position + 1], back)
         marks = highlight(view.answer.text, view.answer.contexts, view.results, settings.colors)
-        results = []
-        for result in view.results:
-            key = (run_id, item_id, result.check)
-            verdicts = current.get(key, [])
-            results.append(
-                {
-                    "result": result,
-                    "state": flag_state(verdicts) if result.reviewable else "unscored",
-                    "current": sorted(verdicts, key=lambda v: v.reviewer),
-                    "history": [v for v in reversed(history) if v.key == key],
-                    "marks": marks.marks_by_check.get(result.check, []),
-                    "unlocated": marks.unlocated.get(result.check, 0),
-                    "mine": next((v for v in verdicts if v.reviewer == me), None),
-                }
-            )
-        flags = [r for r in results if r["result"].failed]
-        others = [r for r in results if not r["result"].failed]
+        results = [_card(view.key, result, current, history, marks, me) for result in view.results]
+        flags = [r for r in results if r.result.failed]
+        others = [r for r in results if not r.result.failed]
         focus = request.query_params.get("focus", "")
-        if focus not in {r["result"].check for r in flags}:
-            todo = [r for r in flags if r["mine"] is None] if me else [r for r in flags if r["state"] == "unreviewed"]
-            focus = (todo or flags or [{"result": None}])[0]["result"].check if flags else ""
+        if focus not in {r.check for r in flags}:
+            todo = [r for r in flags if r.mine is None] if me else [r for r in flags if r.state == "unreviewed"]
+            focus = (todo or flags)[0].check if flags else ""
         saved = request.query_params.get("saved", "")
         return render(
             request,
@@ -292,8 +325,8 @@ def create_app(
             flags=flags,
             others=others,
             focus=focus,
-            saved=saved if saved in {r["result"].check for r in results} else "",
-            saved_verdict=request.query_params.get("verdict", "") if request.query_params.get("verdict") in VERDICTS else "",
+            saved=saved if saved in {r.check for r in results} else "",
+            saved_verdict=verdict if (verdict := request.query_params.get("verdict", "")) in VERDICTS else "",
             back=back,
             queue_url="/" + (f"?{back}" if back else ""),
             prev_url=prev_url,
@@ -315,7 +348,6 @@ def create_app(
         if view is None:
             return _page(404, "Not found", "There is no answer with this run and question id in the runs being reviewed.")
         back_pairs = [(k, v) for k, v in parse_qsl(fields.get("back", ""))[:20] if k in Filters.__dataclass_fields__]
-        back = urlencode(back_pairs)
         try:
             if verdict not in VERDICTS:
                 raise InputError("choose confirm, overturn or unsure", field="verdict")
@@ -337,9 +369,10 @@ def create_app(
         following = names[names.index(check) + 1 :] + names[: names.index(check)] if check in names else names
         focus = next((name for name in following if name not in mine), check)
         query = urlencode([*back_pairs, ("focus", focus), ("saved", check), ("verdict", verdict)])
-        response = RedirectResponse(_item_url(view.run.run_id, view.item_id, query) + f"#flag-{quote(focus, safe='')}", status_code=303)
+        response = RedirectResponse(
+            _item_url(view.run.run_id, view.item_id, query) + f"#flag-{quote(focus, safe='')}", status_code=303
+        )
         _cookie(response, settings.reviewer_cookie, quote(reviewer, safe=""), max_age=365 * 24 * 3600)
-        del back
         return response
 
     @app.get("/agreement", response_class=HTMLResponse)
@@ -349,12 +382,18 @@ def create_app(
 
     @app.get("/export/{name}")
     async def export_file(name: str) -> Response:
-        formats = {"verdicts.csv": ("csv", "text/csv"), "verdicts.jsonl": ("jsonl", "application/jsonl"), "labeled.jsonl": ("labeled", "application/jsonl")}
+        formats = {
+            "verdicts.csv": ("csv", "text/csv"),
+            "verdicts.jsonl": ("jsonl", "application/jsonl"),
+            "labeled.jsonl": ("labeled", "application/jsonl"),
+        }
         if name not in formats:
             return _page(404, "Not found", "Unknown export.")
         fmt, media = formats[name]
         text, _ = render_export(store, fmt)
-        return Response(text, media_type=f"{media}; charset=utf-8", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        return Response(
+            text, media_type=f"{media}; charset=utf-8", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+        )
 
     @app.get("/static/{name}")
     async def static_file(name: str) -> Response:
@@ -362,6 +401,10 @@ def create_app(
         if "/" in name or name.startswith(".") or path.suffix not in STATIC_TYPES or not path.is_file():
             return PlainTextResponse("not found", status_code=404)
         return Response(path.read_bytes(), media_type=STATIC_TYPES[path.suffix], headers={"Cache-Control": "no-cache"})
+
+    @app.get("/favicon.ico")
+    async def favicon() -> Response:
+        return Response(status_code=204)
 
     @app.get("/healthz")
     async def healthz() -> Response:
@@ -410,5 +453,7 @@ def serve(run_dirs: list[Path], *, host: str, port: int, db: Path, token: str | 
     for run in data.runs.values():
         for warning in run.warnings:
             print(f"  warning: {run.run_id}: {warning}", file=sys.stderr, flush=True)
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, server_header=False, proxy_headers=False)
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level="warning", access_log=False, server_header=False, proxy_headers=False
+    )
     uvicorn.Server(config).run()

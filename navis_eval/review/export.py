@@ -168,4 +168,3 @@ def export(store: ReviewStore, fmt: str, out: Path | None, *, split: str = "auto
     with atomic_writer(out) as handle:
         handle.write(text)
     return None, result
-

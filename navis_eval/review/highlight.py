@@ -36,14 +36,16 @@ class Mark:
 
     @property
     def label(self) -> str:
+        name = self.check.replace("_", " ")
         if self.claim is None:
-            return self.check
+            return f"{name} · found" if self.kind == "found" else name
         if self.kind == "support":
             return f"supports claim {self.claim}"
         if self.kind == "nearest":
             return f"closest to unsupported claim {self.claim}"
-        mark = "unsupported" if self.kind == "offending" else "supported"
-        return f"{self.check} · claim {self.claim} {mark}"
+        if self.kind == "supporting":
+            return f"claim {self.claim} ✓"
+        return f"{name} · claim {self.claim} unsupported"
 
     @property
     def tooltip(self) -> str:
@@ -94,9 +96,9 @@ class Highlighted:
 
 def locate(text: str, start: Any, end: Any, expected: str | None) -> tuple[int, int] | None:
     """Trust the offsets when they select the expected text; otherwise search for the text."""
-    if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text):
-        if not expected or text[start:end] == expected:
-            return start, end
+    offsets_ok = isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)
+    if offsets_ok and (not expected or text[start:end] == expected):
+        return start, end
     if expected:
         found = text.find(expected)
         if found >= 0:

@@ -196,7 +196,9 @@ def _status_ok(row: QueueRow, status: str) -> bool:
     return row.status == status
 
 
-def _sort_key(row: QueueRow, sort: str, run_order: Mapping[str, int], item_order: Mapping[tuple[str, str], int]) -> tuple[object, ...]:
+def _sort_key(
+    row: QueueRow, sort: str, run_order: Mapping[str, int], item_order: Mapping[tuple[str, str], int]
+) -> tuple[object, ...]:
     view = row.view
     order = (run_order.get(view.run.run_id, 0), item_order[view.key])
     if sort == "item":
@@ -220,7 +222,9 @@ def build_queue(data: ReviewData, verdicts: Iterable[Verdict], filters: Filters,
     current = current_by_flag(verdicts)
     flagged = data.flagged()
     every = [r for r in (_row(v, "", current, me) for v in flagged) if r is not None]
-    candidates = every if not filters.check else [r for r in (_row(v, filters.check, current, me) for v in flagged) if r is not None]
+    candidates = (
+        every if not filters.check else [r for r in (_row(v, filters.check, current, me) for v in flagged) if r is not None]
+    )
     facet_counts: dict[str, Counter[str]] = {}
     for facet in FACETS:
         counter: Counter[str] = Counter()

@@ -58,7 +58,8 @@ def host_name(host_header: str) -> str:
 def check_token_strength(token: str) -> str | None:
     """Why a token is unacceptable, or None."""
     if len(token) < MIN_TOKEN_LENGTH:
-        return f"--token must be at least {MIN_TOKEN_LENGTH} characters (e.g. python -c 'import secrets; print(secrets.token_urlsafe(24))')"
+        hint = "python -c 'import secrets; print(secrets.token_urlsafe(24))'"
+        return f"--token must be at least {MIN_TOKEN_LENGTH} characters (make one with: {hint})"
     if any(ch.isspace() or ord(ch) < 33 for ch in token):
         return "--token must not contain spaces or control characters"
     return None

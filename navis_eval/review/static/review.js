@@ -167,7 +167,7 @@
     if (page === "queue") {
       if (k === "j" || k === "ArrowDown") { selectRow(current + 1); event.preventDefault(); }
       else if (k === "k" || k === "ArrowUp") { selectRow(current - 1); event.preventDefault(); }
-      else if (k === "Enter" && current >= 0 && rows[current]) {
+      else if (k === "Enter" && current >= 0 && rows[current] && !event.target.closest("a")) {
         event.preventDefault();
         window.location.href = rows[current].getAttribute("data-href");
       }
