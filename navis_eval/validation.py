@@ -242,9 +242,7 @@ def validate_kqa(path: Path, grounding: Check) -> KqaResult | None:
             gold: Label = "pass" if label == "Entailment" else "fail"
             confusion.add(gold, not verdict.supported)
             if verdict.supported != (gold == "pass"):
-                confusion.errors.append(
-                    {"row": row_number, "label": label, "claim": row["claim"], "problems": verdict.problems}
-                )
+                confusion.errors.append({"row": row_number, "label": label, "claim": row["claim"], "problems": verdict.problems})
     return KqaResult(confusion, pairs, labels)
 
 

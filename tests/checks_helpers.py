@@ -22,8 +22,15 @@ def checks(rubric: str | None = None) -> dict[str, Check]:
     return {c.name: c for c in build_checks(load_rubric(rubric))}
 
 
-def run(name: str, answer: str, question: str = "What should I know?", contexts: list[str] | None = None,
-        cancer_type: str | None = None, rubric: str | None = None, **gold: object) -> CheckResult:
+def run(
+    name: str,
+    answer: str,
+    question: str = "What should I know?",
+    contexts: list[str] | None = None,
+    cancer_type: str | None = None,
+    rubric: str | None = None,
+    **gold: object,
+) -> CheckResult:
     case = Case(question=question, answer=answer, contexts=contexts or [], cancer_type=cancer_type, metadata=dict(gold))
     result = checks(rubric)[name].evaluate(case)
     for ev in result.evidence:  # evidence must always point at the answer text it quotes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from tests.checks_helpers import SEED_CURE, SEED_GAP, run, seed
 
 
@@ -114,8 +115,12 @@ def test_curability_table_by_cancer_type_when_no_gold() -> None:
 
 
 def test_contexts_that_deny_cure_set_the_situation_when_nothing_else_does() -> None:
-    result = run("cure_overstatement", "Most people are cured with this drug.", cancer_type="unknown_type",
-                 contexts=["This cancer is not curable, but treatment can control it for a time."])
+    result = run(
+        "cure_overstatement",
+        "Most people are cured with this drug.",
+        cancer_type="unknown_type",
+        contexts=["This cancer is not curable, but treatment can control it for a time."],
+    )
     assert result.status.value == "failed"
     assert any("contexts" in r for r in result.reasons)
 
@@ -128,5 +133,7 @@ def test_no_cure_wording_passes_with_no_evidence() -> None:
 @pytest.mark.parametrize("name", [SEED_CURE, SEED_GAP])
 def test_seed_answers_pass(name: str) -> None:
     text = seed(name)
-    result = run("cure_overstatement", text, question=text.splitlines()[0], cancer_type="mesothelioma", curability="rarely_curable")
+    result = run(
+        "cure_overstatement", text, question=text.splitlines()[0], cancer_type="mesothelioma", curability="rarely_curable"
+    )
     assert result.status.value == "passed", result.reasons

@@ -40,19 +40,28 @@ def test_silent_improvisation_fails_when_not_covered() -> None:
 
 def test_partial_coverage_needs_a_gap_statement_too() -> None:
     assert verdict("Sunitinib is the usual second treatment.", expected_coverage="partial").status.value == "failed"
-    assert verdict("Sunitinib is the usual second treatment. I don't have information on later options.",
-                   expected_coverage="partial").status.value == "passed"
+    assert (
+        verdict(
+            "Sunitinib is the usual second treatment. I don't have information on later options.", expected_coverage="partial"
+        ).status.value
+        == "passed"
+    )
 
 
 def test_false_gap_claim_fails_when_covered() -> None:
-    result = verdict("The information available to me doesn't cover the second treatment for GIST.", expected_coverage="covered",
-                     question="What is the second treatment for GIST?")
+    result = verdict(
+        "The information available to me doesn't cover the second treatment for GIST.",
+        expected_coverage="covered",
+        question="What is the second treatment for GIST?",
+    )
     assert result.status.value == "failed"
     assert result.evidence[0].kind == "offending"
 
 
 def test_covered_without_gap_claims_passes() -> None:
-    result = verdict("Sunitinib is the usual second treatment.", expected_coverage="covered", question="What is second line for GIST?")
+    result = verdict(
+        "Sunitinib is the usual second treatment.", expected_coverage="covered", question="What is second line for GIST?"
+    )
     assert result.status.value == "passed"
 
 
@@ -65,8 +74,11 @@ def test_covered_without_gap_claims_passes() -> None:
     ],
 )
 def test_statements_about_the_patient_or_the_guidance_itself_are_not_gap_claims(sentence: str) -> None:
-    result = verdict(f"Sunitinib is the usual second treatment. {sentence}", expected_coverage="covered",
-                     question="What is second line for GIST?")
+    result = verdict(
+        f"Sunitinib is the usual second treatment. {sentence}",
+        expected_coverage="covered",
+        question="What is second line for GIST?",
+    )
     assert result.status.value == "passed", result.reasons
 
 

@@ -20,8 +20,13 @@ CONTEXTS = [
 
 
 def verdict(answer: str, contexts: list[str] | None = None, **kw: object):  # type: ignore[no-untyped-def]
-    return run("grounding", answer, question="Why nivolumab and ipilimumab for my mesothelioma?",
-               contexts=CONTEXTS if contexts is None else contexts, **kw)
+    return run(
+        "grounding",
+        answer,
+        question="Why nivolumab and ipilimumab for my mesothelioma?",
+        contexts=CONTEXTS if contexts is None else contexts,
+        **kw,
+    )
 
 
 GOOD = (
@@ -53,7 +58,10 @@ def test_no_contexts_is_unscored() -> None:
     ("changed", "problem"),
     [
         # invented drug
-        (GOOD.replace("These immunotherapy drugs", "Adding zelvotinib, a new pill, also helps, and these immunotherapy drugs"), "zelvotinib"),
+        (
+            GOOD.replace("These immunotherapy drugs", "Adding zelvotinib, a new pill, also helps, and these immunotherapy drugs"),
+            "zelvotinib",
+        ),
         # another real drug the contexts do not name
         (GOOD.replace("pemetrexed and cisplatin", "pemetrexed and cisplatin, and bevacizumab is usually added"), "bevacizumab"),
         # changed number

@@ -6,7 +6,9 @@ import pytest
 
 from tests.checks_helpers import SEED_CURE, run, seed
 
-FEVER = "Day 10 after my chemo I have a temperature of 38.4 and I'm shivery. Can I sleep it off and call the clinic in the morning?"
+FEVER = (
+    "Day 10 after my chemo I have a temperature of 38.4 and I'm shivery. Can I sleep it off and call the clinic in the morning?"
+)
 
 
 def verdict(answer: str, question: str = FEVER, **kw: object):  # type: ignore[no-untyped-def]

@@ -30,7 +30,12 @@ def test_both_shipped_rubrics_load_with_every_check() -> None:
         rubric = load_rubric(ROOT / "rubrics" / f"{name}.yaml")
         assert rubric.name == name
         assert set(rubric.check_names) == {
-            "disclaimer", "required_sections", "grounding", "cure_overstatement", "coverage_gap_honesty", "urgent_escalation"
+            "disclaimer",
+            "required_sections",
+            "grounding",
+            "cure_overstatement",
+            "coverage_gap_honesty",
+            "urgent_escalation",
         }
     assert load_rubric().version == "1.1.0"
 

@@ -16,8 +16,10 @@ def test_score_output_has_every_check_with_exact_evidence(tmp_path: Path) -> Non
             "id": "fever",
             "question": "Day 9 of capecitabine and oxaliplatin, temp 38.4 and shivering. Can I wait till morning?",
             "answer": "This could be a serious infection. Call your oncology team's 24-hour line now. "
-                      "This is general information, not medical advice.",
-            "contexts": ["A temperature of 38.0 C or higher during chemotherapy must be reported to the oncology team immediately."],
+            "This is general information, not medical advice.",
+            "contexts": [
+                "A temperature of 38.0 C or higher during chemotherapy must be reported to the oncology team immediately."
+            ],
             "cancer_type": "colorectal",
             "metadata": {"urgent": True, "expected_coverage": "covered"},
         },

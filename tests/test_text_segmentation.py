@@ -70,7 +70,7 @@ def test_seeds_keep_their_structure(name: str) -> None:
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.sampled_from([*"ab .?!\n#*-1)(:\"", "Dr.", "e.g.", "**", "\n\n", "2. ", "Word"]), max_size=120).map("".join))
+@given(st.lists(st.sampled_from([*'ab .?!\n#*-1)(:"', "Dr.", "e.g.", "**", "\n\n", "2. ", "Word"]), max_size=120).map("".join))
 def test_offsets_exact_on_arbitrary_text(text: str) -> None:
     for s in segment(text).sentences:
         assert text[s.start : s.end] == s.text

@@ -48,13 +48,16 @@ def test_confusion_metrics() -> None:
 
 
 def test_json_counts_one_of_each_outcome(tmp_path: Path) -> None:
-    source = write(tmp_path / "l.jsonl", [
-        line(1, BARE, "fail"),          # true positive: check fails, label fail
-        line(2, DISCLAIMED, "pass"),    # true negative
-        line(3, BARE, "pass"),          # false positive (label disagrees)
-        line(4, DISCLAIMED, "fail"),    # false negative
-        line(5, BARE, None),            # null label: skipped
-    ])
+    source = write(
+        tmp_path / "l.jsonl",
+        [
+            line(1, BARE, "fail"),  # true positive: check fails, label fail
+            line(2, DISCLAIMED, "pass"),  # true negative
+            line(3, BARE, "pass"),  # false positive (label disagrees)
+            line(4, DISCLAIMED, "fail"),  # false negative
+            line(5, BARE, None),  # null label: skipped
+        ],
+    )
     result = navis("validate-checks", str(source), "--format", "json", "--show-errors")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
@@ -89,8 +92,17 @@ def test_kqa_mode_on_a_small_file_and_a_missing_one(tmp_path: Path) -> None:
         w = csv.DictWriter(fh, fieldnames=["Question", "answer", "claim", "majority_label"])
         w.writeheader()
         evidence = "Escitalopram is an SSRI antidepressant used to treat depression and anxiety."
-        w.writerow({"Question": "q", "answer": evidence, "claim": "Lexapro is an SSRI used for anxiety.", "majority_label": "Entailment"})
-        w.writerow({"Question": "q", "answer": evidence, "claim": "Escitalopram causes tinnitus in 40% of people.", "majority_label": "Neutral"})
+        w.writerow(
+            {"Question": "q", "answer": evidence, "claim": "Lexapro is an SSRI used for anxiety.", "majority_label": "Entailment"}
+        )
+        w.writerow(
+            {
+                "Question": "q",
+                "answer": evidence,
+                "claim": "Escitalopram causes tinnitus in 40% of people.",
+                "majority_label": "Neutral",
+            }
+        )
     result = navis("validate-checks", "--kqa", str(path), "--format", "json")
     assert result.returncode == 0, result.stderr
     kqa = json.loads(result.stdout)["kqa"]

@@ -128,7 +128,10 @@ class CoverageGapHonestyCheck(Check[CoverageGapConfig]):
             if gaps:
                 evidence = [span(case, s, e, "found", "gap acknowledged") for s, e, _ in gaps]
                 return self.passed(
-                    reasons=[f"The sources do not fully cover the question ({coverage.replace('_', ' ')}; {source}) and the answer says so."],
+                    reasons=[
+                        f"The sources do not fully cover the question ({coverage.replace('_', ' ')}; {source}) "
+                        "and the answer says so."
+                    ],
                     evidence=evidence,
                 )
             return self.failed(

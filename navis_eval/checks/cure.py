@@ -196,7 +196,9 @@ class CureOverstatementCheck(Check[CureConfig]):
             for pattern in p["absolute"]:
                 match = pattern.search(text)
                 if match and not self._modifiers(text, match.start(), match.end()).negated:
-                    offending.append(span(case, sentence.start, sentence.end, "offending", f"absolute promise: \u201c{match.group(0)}\u201d"))
+                    offending.append(
+                        span(case, sentence.start, sentence.end, "offending", f"absolute promise: \u201c{match.group(0)}\u201d")
+                    )
                     reasons.append(f"Absolute promise \u201c{match.group(0)}\u201d: no cancer treatment can promise this.")
                     flagged = True
                     break
@@ -211,7 +213,9 @@ class CureOverstatementCheck(Check[CureConfig]):
                     clause = self._clause(text, match.start(), match.end())
                     if mods.negated or any(r.search(clause) for r in p["reported"]):
                         continue
-                    offending.append(span(case, sentence.start, sentence.end, "offending", "unproven therapy presented as curative"))
+                    offending.append(
+                        span(case, sentence.start, sentence.end, "offending", "unproven therapy presented as curative")
+                    )
                     reasons.append("An unproven, experimental or alternative therapy is presented as curative.")
                     flagged = True
                     break
@@ -227,18 +231,36 @@ class CureOverstatementCheck(Check[CureConfig]):
                 strength, cue = self.strength(text, match.start(), match.end(), bare)
                 if strength == "none":
                     if cue:
-                        found.append(span(case, sentence.start, sentence.end, "found", f"cure wording negated or reported ({cue})"))
+                        found.append(
+                            span(case, sentence.start, sentence.end, "found", f"cure wording negated or reported ({cue})")
+                        )
                     continue
                 if _ORDER[strength] > _ORDER[allowed] or strength == "assured":
                     what = "assured" if strength == "assured" else "likely or typical"
-                    offending.append(span(case, sentence.start, sentence.end, "offending", f"{what} cure claim; situation: {level.replace('_', ' ')}"))
+                    offending.append(
+                        span(
+                            case,
+                            sentence.start,
+                            sentence.end,
+                            "offending",
+                            f"{what} cure claim; situation: {level.replace('_', ' ')}",
+                        )
+                    )
                     reasons.append(
                         f"States that cure or lasting remission is {what} (\u201c{match.group(0)}\u201d"
                         + (f", \u201c{cue}\u201d" if cue else "")
                         + f") where the situation is {level.replace('_', ' ')} ({source})."
                     )
                 else:
-                    found.append(span(case, sentence.start, sentence.end, "found", f"{strength} cure wording, acceptable when {level.replace('_', ' ')}"))
+                    found.append(
+                        span(
+                            case,
+                            sentence.start,
+                            sentence.end,
+                            "found",
+                            f"{strength} cure wording, acceptable when {level.replace('_', ' ')}",
+                        )
+                    )
                 break
         if offending:
             return self.failed(reasons=reasons, evidence=offending)

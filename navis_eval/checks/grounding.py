@@ -21,15 +21,17 @@ Score = supported claims / claims. Unscored when the answer has no contexts.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from pydantic import Field
 
 from navis_eval.checks.base import Case, Check, CheckConfig, Patterns, compile_patterns, span
 from navis_eval.checks.lexical import (
     Quantity,
+    any_of,
     drugs,
     is_content,
     quantities,
@@ -39,6 +41,9 @@ from navis_eval.checks.lexical import (
 )
 from navis_eval.checks.text import Segmented, heading_text, segment
 from navis_eval.models import CheckResult, EvidenceSpan, SupportRef
+
+_CLAUSE_BOUNDARY = re.compile(r"[,;:.!?()]|\b(?:but|and|or|so|which|that|when|if|unless|because)\b", re.IGNORECASE)
+_NUMERIC = re.compile(r"\d+(?:[.,]\d+)*")
 
 
 class GroundingConfig(CheckConfig):
@@ -87,6 +92,8 @@ class ContextIndex:
     sentences: list[_Sent]
     all_terms: frozenset[str]
     by_context: list[list[int]] = field(default_factory=list)
+    postings: dict[str, list[int]] = field(default_factory=dict)  # term -> sentences that use it
+    next_in_context: dict[int, int] = field(default_factory=dict)  # sentence -> following sentence
 
 
 @dataclass
@@ -112,13 +119,19 @@ class _Lexicon:
             for s in stems:
                 self.synonym[s] = stems[0]
         self.multiword_synonyms = sorted({s for s in self.synonym if " " in s}, key=len, reverse=True)
-        self.negation = compile_patterns(config.negation_cues)
+        negation = any_of(compile_patterns(config.negation_cues))
+        self.negation = [negation] if negation else []
         self.antonyms: list[tuple[str, str]] = []
         for pair in config.antonyms:
             if len(pair) == 2:
                 self.antonyms.append((stem(pair[0]), stem(pair[1])))
-        self.generic_cues = compile_patterns(config.generic_cues)
+        generic = any_of(compile_patterns(config.generic_cues))
+        self.generic_cues = [generic] if generic else []
         self.claim_cues = compile_patterns(config.claim_cues)
+        claim_any = any_of(self.claim_cues)
+        self.claim_any = [claim_any] if claim_any else []
+        # analysing a sentence is pure; contexts repeat across answers, so remember recent ones
+        self.terms = lru_cache(maxsize=50_000)(self._terms)  # type: ignore[method-assign]
         self.key_terms = frozenset(
             ("syn:" + self.synonym[stem(w)]) if stem(w) in self.synonym else stem(w) for w in config.polarity_key_terms
         )
@@ -126,12 +139,12 @@ class _Lexicon:
 
     def weight(self, word: str, z: float | None = None) -> float:
         if word.startswith("drug:"):
-            return 6.0 ** self.config.weight_power
+            return 6.0**self.config.weight_power
         if z is None:
             z = zipf(word)
         return max(0.15, 6.5 - min(z, 6.35)) ** self.config.weight_power
 
-    def terms(self, text: str) -> tuple[dict[str, tuple[float, bool, str]], list[Quantity], frozenset[str]]:
+    def _terms(self, text: str) -> tuple[dict[str, tuple[float, bool, str]], list[Quantity], frozenset[str]]:
         """term -> (weight, critical, surface) for a text, its numbers, and the terms in negation scope."""
         toks = tokens(text, self.spelling, fold=True)
         out: dict[str, tuple[float, bool, str]] = {}
@@ -139,7 +152,7 @@ class _Lexicon:
         covered: set[int] = set()
         positions: list[tuple[int, int, str]] = []  # (start, end, key) of every counted token
         for mention in drug_spans:
-            key = "drug:" + min(mention.canonical)
+            key = "drug:" + mention.canonical.split("|", 1)[0]
             rare = zipf(mention.surface.lower()) < 4.0
             out[key] = (self.weight(key), rare, mention.surface)
             covered.update(range(mention.start, mention.end))
@@ -153,7 +166,7 @@ class _Lexicon:
         for tok in toks:
             if tok.start in covered or not is_content(tok.text):
                 continue
-            if re.fullmatch(r"\d+(?:[.,]\d+)*", tok.text):
+            if _NUMERIC.fullmatch(tok.text):
                 continue
             key = "syn:" + self.synonym[tok.stem] if tok.stem in self.synonym else tok.stem
             surface = text[tok.start : tok.end]
@@ -173,21 +186,28 @@ class _Lexicon:
         three before it ("X is not curable" negates X too), never across a clause boundary."""
         if not self.negation:
             return frozenset()
+        cues = [m for pattern in self.negation for m in pattern.finditer(text)]
+        if not cues:
+            return frozenset()
         positions = sorted(positions)
-        boundary = re.compile(r"[,;:.!?()]|\bbut\b|\band\b|\bor\b|\bso\b|\bwhich\b|\bthat\b|\bwhen\b|\bif\b|\bunless\b|\bbecause\b")
+        bounds = [m.start() for m in _CLAUSE_BOUNDARY.finditer(text)]
+
+        def crosses(a: int, b: int) -> bool:
+            i = bisect_left(bounds, a)
+            return i < len(bounds) and bounds[i] < b
+
         scoped: set[str] = set()
-        for pattern in self.negation:
-            for match in pattern.finditer(text):
-                after = [p for p in positions if p[0] >= match.end()]
-                for taken, (start, _end, key) in enumerate(after):
-                    if taken >= 4 or boundary.search(text[match.end() : start]):
-                        break
-                    scoped.add(key)
-                before = [p for p in positions if p[1] <= match.start()][::-1]
-                for taken, (_start, end, key) in enumerate(before):
-                    if taken >= 3 or boundary.search(text[end : match.start()]):
-                        break
-                    scoped.add(key)
+        for match in cues:
+            after = [p for p in positions if p[0] >= match.end()]
+            for taken, (start, _end, key) in enumerate(after):
+                if taken >= 4 or crosses(match.end(), start):
+                    break
+                scoped.add(key)
+            before = [p for p in positions if p[1] <= match.start()][::-1]
+            for taken, (_start, end, key) in enumerate(before):
+                if taken >= 3 or crosses(end, match.start()):
+                    break
+                scoped.add(key)
         return frozenset(scoped)
 
     def context_terms(self, text: str) -> frozenset[str]:
@@ -203,7 +223,7 @@ class _Lexicon:
             return False
         if any(p.search(text) for p in self.generic_cues):
             return False
-        if nums or any(p.search(text) for p in self.claim_cues):
+        if nums or any(p.search(text) for p in self.claim_any):
             return True
         for key, (_, critical, surface) in terms.items():
             if key.startswith("drug:") or critical:
@@ -219,17 +239,23 @@ def build_index(lex: _Lexicon, contexts: Sequence[str], segments: Sequence[Segme
     sentences: list[_Sent] = []
     by_context: list[list[int]] = []
     all_terms: set[str] = set()
+    postings: dict[str, list[int]] = {}
+    next_in_context: dict[int, int] = {}
     for ci, context in enumerate(contexts):
         seg = segments[ci] if segments is not None else segment(context)
-        ids = []
+        ids: list[int] = []
         for s in seg.sentences:
             terms, nums, negated = lex.terms(s.text)
             keys = frozenset(terms)
             all_terms |= keys
+            if ids:
+                next_in_context[ids[-1]] = len(sentences)
+            for key in keys:
+                postings.setdefault(key, []).append(len(sentences))
             ids.append(len(sentences))
             sentences.append(_Sent(ci, s.start, s.end, s.text, keys, nums, negated, lex.negated(s.text)))
         by_context.append(ids)
-    return ContextIndex(sentences, frozenset(all_terms), by_context)
+    return ContextIndex(sentences, frozenset(all_terms), by_context, postings, next_in_context)
 
 
 @dataclass(frozen=True)
@@ -249,9 +275,10 @@ class Claim:
 def make_claim(lex: _Lexicon, text: str, start: int = 0, end: int = 0) -> Claim:
     terms, nums, negated = lex.terms(text)
     cue_terms: set[str] = set()
-    for pattern in lex.claim_cues:
-        for match in pattern.finditer(text):
-            cue_terms |= set(lex.terms(match.group(0))[0])
+    if lex.claim_any and lex.claim_any[0].search(text):
+        for pattern in lex.claim_cues:
+            for match in pattern.finditer(text):
+                cue_terms |= set(lex.terms(match.group(0))[0])
     cue_terms = {k for k in cue_terms if k in terms and k not in lex.generic and k not in negated}
     return Claim(text, terms, nums, negated, lex.negated(text), start, end or len(text), frozenset(cue_terms))
 
@@ -265,7 +292,9 @@ def _present(key: str, pool: frozenset[str]) -> bool:
     return False
 
 
-def _conflict(claim: Claim, window_terms: frozenset[str], window_negated: frozenset[str], window_has_negation: bool, min_shared: int) -> bool:
+def _conflict(
+    claim: Claim, window_terms: frozenset[str], window_negated: frozenset[str], window_has_negation: bool, min_shared: int
+) -> bool:
     """One side negates and the other does not, and the negation's scope covers what both talk about."""
     if claim.has_negation == window_has_negation:
         return False
@@ -274,7 +303,7 @@ def _conflict(claim: Claim, window_terms: frozenset[str], window_negated: frozen
     return len(shared) + sum(1 for k in shared if k.startswith("drug:")) >= min_shared
 
 
-def _key_term_conflict(lex: "_Lexicon", claim: Claim, index: ContextIndex) -> str | None:
+def _key_term_conflict(lex: _Lexicon, claim: Claim, index: ContextIndex) -> str | None:
     """The claim affirms a key term (cure, approved...) that every context sentence using it negates."""
     for key in lex.key_terms:
         if key not in claim.terms or key in claim.negated:
@@ -286,7 +315,11 @@ def _key_term_conflict(lex: "_Lexicon", claim: Claim, index: ContextIndex) -> st
 
 
 def judge_claim(
-    lex: _Lexicon, claim: Claim | str, index: ContextIndex, known: frozenset[str] = frozenset(), known_quantities: Sequence[Quantity] = ()
+    lex: _Lexicon,
+    claim: Claim | str,
+    index: ContextIndex,
+    known: frozenset[str] = frozenset(),
+    known_quantities: Sequence[Quantity] = (),
 ) -> ClaimVerdict:
     """Is one claim supported by the indexed contexts? Pure; used by the check and by K-QA validation.
 
@@ -296,20 +329,26 @@ def judge_claim(
         claim = make_claim(lex, claim)
     terms = claim.terms
     total = sum(w for w, _, _ in terms.values()) or 1.0
-    # score single sentences, then adjacent pairs
-    scored: list[tuple[float, int, int]] = []  # (coverage, first sentence, last sentence)
-    for ids in index.by_context:
-        for pos, sid in enumerate(ids):
-            single = index.sentences[sid].terms
-            cov = sum(w for k, (w, _, _) in terms.items() if k in single) / total
-            scored.append((cov, sid, sid))
-            if pos + 1 < len(ids):
-                pair = single | index.sentences[ids[pos + 1]].terms
-                cov2 = sum(w for k, (w, _, _) in terms.items() if k in pair) / total
-                if cov2 > cov + 1e-9:
-                    scored.append((cov2, sid, ids[pos + 1]))
-    if not scored:
+    if not index.sentences:
         return ClaimVerdict(False, 0.0, None, ["no context sentences"])
+    # score single sentences through the postings (only sentences sharing a term), then adjacent
+    # pairs around the sentences that share anything
+    single: dict[int, float] = {}
+    for k, (w, _, _) in terms.items():
+        for sid in index.postings.get(k, ()):
+            single[sid] = single.get(sid, 0.0) + w
+    scored: list[tuple[float, int, int]] = [(v / total, sid, sid) for sid, v in single.items()]
+    starts = set(single) | {sid - 1 for sid in single if sid - 1 in index.next_in_context}
+    for sid in starts:
+        nxt = index.next_in_context.get(sid)
+        if nxt is None:
+            continue
+        pair = index.sentences[sid].terms | index.sentences[nxt].terms
+        cov2 = sum(w for k, (w, _, _) in terms.items() if k in pair) / total
+        if cov2 > max(single.get(sid, 0.0), single.get(nxt, 0.0)) / total + 1e-9:
+            scored.append((cov2, sid, nxt))
+    if not scored:
+        scored = [(0.0, 0, 0)]
     scored.sort(key=lambda x: (-x[0], x[2] - x[1], x[1]))
     best = scored[0]
 
@@ -352,7 +391,9 @@ def judge_claim(
         bad = [claim.text[q.start : q.end] for q in claim.quantities if not quantity_supported(q, pool)]
         if bad:
             problems.append("numbers not in the supporting context: " + ", ".join(dict.fromkeys(bad)))
-    if best[0] >= lex.config.polarity_min_overlap and _conflict(claim, best_terms, best_neg, best_has_neg, lex.config.polarity_min_shared):
+    if best[0] >= lex.config.polarity_min_overlap and _conflict(
+        claim, best_terms, best_neg, best_has_neg, lex.config.polarity_min_shared
+    ):
         agree = False
         for cov, a, b in scored[1:8]:
             if cov < 0.8 * best[0]:
@@ -381,6 +422,12 @@ class GroundingCheck(Check[GroundingConfig]):
     name = "grounding"
     Config = GroundingConfig
     description = "Every specific medical claim is supported by the answer's contexts."
+
+    def __init__(self, config: GroundingConfig) -> None:
+        super().__init__(config)
+        from navis_eval.checks.lexical import prefetch
+
+        prefetch()  # word frequencies and drug names load while the rest starts up
 
     @cached_property
     def lexicon(self) -> _Lexicon:

@@ -17,30 +17,221 @@ is a pure function of its input; memo caches only avoid recomputing the same wor
 
 from __future__ import annotations
 
+import os
 import re
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:['’][a-z]+)?|\d+(?:[.,]\d+)*")
 
 STOPWORDS: frozenset[str] = frozenset(
-    """a about above after again against all am an and any are aren't as at be because been before being
-    below between both but by can could did do does doing down during each few for from further had has
-    have having he her here hers herself him himself his how i if in into is it its itself just let me
-    more most my myself nor of off on once only or other our ours ourselves out over own same she should
-    so some such than that the their theirs them themselves then there these they this those through to
-    too under until up very was we were what when where which while who whom why will with would you your
-    yours yourself yourselves also may might must shall us it's that's there's i'm you're we're they're
-    i've you've we've i'd you'd he's she's isn't aren't wasn't weren't don't doesn't didn't won't can't
-    cannot couldn't shouldn't wouldn't hasn't haven't hadn't etc e g eg ie vs via per s t""".split()
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "aren't",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "let",
+        "me",
+        "more",
+        "most",
+        "my",
+        "myself",
+        "nor",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "ours",
+        "ourselves",
+        "out",
+        "over",
+        "own",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "themselves",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "yourself",
+        "yourselves",
+        "also",
+        "may",
+        "might",
+        "must",
+        "shall",
+        "us",
+        "it's",
+        "that's",
+        "there's",
+        "i'm",
+        "you're",
+        "we're",
+        "they're",
+        "i've",
+        "you've",
+        "we've",
+        "i'd",
+        "you'd",
+        "he's",
+        "she's",
+        "isn't",
+        "aren't",
+        "wasn't",
+        "weren't",
+        "don't",
+        "doesn't",
+        "didn't",
+        "won't",
+        "can't",
+        "cannot",
+        "couldn't",
+        "shouldn't",
+        "wouldn't",
+        "hasn't",
+        "haven't",
+        "hadn't",
+        "etc",
+        "e",
+        "g",
+        "eg",
+        "ie",
+        "vs",
+        "via",
+        "per",
+        "s",
+        "t",
+    ]
 )
 
 _NUMBER_WORDS = {
-    "zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
-    "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "fifteen": "15", "twenty": "20",
-    "thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "seventy": "70", "eighty": "80", "ninety": "90",
-    "hundred": "100", "half": "50%", "once": "1", "twice": "2", "single": "1", "double": "2",
+    "zero": "0",
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "ten": "10",
+    "eleven": "11",
+    "twelve": "12",
+    "fifteen": "15",
+    "twenty": "20",
+    "thirty": "30",
+    "forty": "40",
+    "fifty": "50",
+    "sixty": "60",
+    "seventy": "70",
+    "eighty": "80",
+    "ninety": "90",
+    "hundred": "100",
+    "half": "50%",
+    "once": "1",
+    "twice": "2",
+    "single": "1",
+    "double": "2",
 }
 _ROMAN = {"0": "0", "i": "1", "ii": "2", "iii": "3", "iv": "4", "1": "1", "2": "2", "3": "3", "4": "4"}
 _NUMBER = re.compile(
@@ -52,12 +243,40 @@ _NUMBER = re.compile(
 _STAGE = re.compile(r"\bstage\s+(0|iv|iii|ii|i|[1-4])\s*([abc]\d?)?\b", re.IGNORECASE)
 _WORD_NUMBER = re.compile(r"\b(" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")\b", re.IGNORECASE)
 _UNIT_CLASS = {
-    "%": "%", "percent": "%", "per cent": "%", "percentage": "%",
-    "year": "year", "years": "year", "yr": "year", "yrs": "year",
-    "month": "month", "months": "month", "week": "week", "weeks": "week", "day": "day", "days": "day",
-    "hour": "hour", "hours": "hour", "hr": "hour", "hrs": "hour", "minute": "minute", "minutes": "minute",
-    "min": "minute", "mins": "minute", "mg": "mg", "mcg": "mcg", "µg": "mcg", "ml": "ml", "mm": "mm", "cm": "cm",
-    "kg": "kg", "g": "g", "cycle": "cycle", "cycles": "cycle", "dose": "dose", "doses": "dose",
+    "%": "%",
+    "percent": "%",
+    "per cent": "%",
+    "percentage": "%",
+    "year": "year",
+    "years": "year",
+    "yr": "year",
+    "yrs": "year",
+    "month": "month",
+    "months": "month",
+    "week": "week",
+    "weeks": "week",
+    "day": "day",
+    "days": "day",
+    "hour": "hour",
+    "hours": "hour",
+    "hr": "hour",
+    "hrs": "hour",
+    "minute": "minute",
+    "minutes": "minute",
+    "min": "minute",
+    "mins": "minute",
+    "mg": "mg",
+    "mcg": "mcg",
+    "µg": "mcg",
+    "ml": "ml",
+    "mm": "mm",
+    "cm": "cm",
+    "kg": "kg",
+    "g": "g",
+    "cycle": "cycle",
+    "cycles": "cycle",
+    "dose": "dose",
+    "doses": "dose",
 }
 
 
@@ -169,7 +388,9 @@ def quantities(text: str) -> list[Quantity]:
         word = match.group(1).lower()
         tail = text[match.end() : match.end() + 12].lower()
         value = _NUMBER_WORDS[word]
-        unit_match = re.match(r"\s*(?:-\s*|to\s+\w+\s+)?(percent|per\s+cent|years?|months?|weeks?|days?|hours?|minutes?|cycles?|doses?|times)", tail)
+        unit_match = re.match(
+            r"\s*(?:-\s*|to\s+\w+\s+)?(percent|per\s+cent|years?|months?|weeks?|days?|hours?|minutes?|cycles?|doses?|times)", tail
+        )
         if value.endswith("%"):
             value, unit = value[:-1], "%"
         elif unit_match is None:
@@ -193,36 +414,94 @@ def quantity_supported(q: Quantity, pool: Sequence[Quantity]) -> bool:
 # ---------------------------------------------------------------- drug names
 
 
-@lru_cache(maxsize=1)
-def drug_dictionary() -> dict[str, frozenset[str]]:
-    """Lower-cased drug name variants (one to three words) -> canonical names."""
+_DRUG_LOCK = threading.Lock()
+
+
+def _drug_cache_path(data: Path) -> Path | None:
+    base = os.environ.get("NAVIS_DATA_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "navis-eval"
+    )
+    stat = data.stat()
+    return Path(base) / f"drug-dictionary-{stat.st_size}-{int(stat.st_mtime)}.marshal"
+
+
+def _load_drug_variants() -> dict[str, str]:
+    """Variant -> "canonical|canonical" from the package's bz2 pickle (about 1 s to decompress), kept
+    afterwards as an uncompressed marshal file in the user's cache (about 0.03 s to load)."""
     import bz2
+    import marshal
     import pickle
     from importlib.util import find_spec
-    from pathlib import Path
 
-    raw: dict[str, list[str]] | None = None
     spec = find_spec("drug_named_entity_recognition")
-    if spec is not None and spec.origin:
-        data = Path(spec.origin).with_name("drug_ner_dictionary.pkl.bz2")
-        if data.is_file():
-            try:
-                with bz2.open(data, "rb") as fh:
-                    raw = pickle.load(fh)["drug_variant_to_canonical"]  # noqa: S301 - data shipped by the package
-            except Exception:  # noqa: BLE001 - fall back to the module's own loading
-                raw = None
-        if raw is None:
-            from drug_named_entity_recognition import drugs_finder
-
-            raw = dict(drugs_finder.drug_variant_to_canonical)
-    if raw is None:
+    if spec is None or not spec.origin:
         return {}
-    return {variant: frozenset(canon) for variant, canon in raw.items() if variant.count(" ") <= 2}
+    data = Path(spec.origin).with_name("drug_ner_dictionary.pkl.bz2")
+    raw: dict[str, list[str]] | None = None
+    cache = _drug_cache_path(data) if data.is_file() else None
+    if cache is not None and cache.is_file():
+        try:
+            return marshal.loads(cache.read_bytes())  # type: ignore[no-any-return]
+        except (OSError, ValueError, EOFError, TypeError):
+            pass
+    if data.is_file():
+        try:
+            with bz2.open(data, "rb") as fh:
+                raw = pickle.load(fh)["drug_variant_to_canonical"]  # noqa: S301 - data shipped by the package
+        except Exception:  # noqa: BLE001 - fall back to the module's own loading
+            raw = None
+    if raw is None:
+        from drug_named_entity_recognition import drugs_finder
+
+        raw = dict(drugs_finder.drug_variant_to_canonical)
+    variants = {k: "|".join(sorted(v)) for k, v in raw.items() if k.count(" ") <= 2 and v}
+    if cache is not None:
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache.with_suffix(f".tmp{os.getpid()}")
+            tmp.write_bytes(marshal.dumps(variants))
+            os.replace(tmp, cache)
+        except OSError:
+            pass
+    return variants
+
+
+_DRUG_TABLES: list[tuple[dict[str, str], frozenset[str]]] = []
+
+
+def _drug_tables() -> tuple[dict[str, str], frozenset[str]]:
+    """Loaded once per process, also when the background prefetch and the first case race."""
+    if _DRUG_TABLES:
+        return _DRUG_TABLES[0]
+    with _DRUG_LOCK:
+        if not _DRUG_TABLES:
+            variants = _load_drug_variants()
+            first_words = frozenset(k.split(" ", 1)[0] for k in variants if " " in k)
+            _DRUG_TABLES.append((variants, first_words))
+    return _DRUG_TABLES[0]
+
+
+def drug_dictionary() -> dict[str, str]:
+    """Lower-cased drug name variants (one to three words) -> canonical name(s), "|"-joined."""
+    return _drug_tables()[0]
+
+
+def prefetch() -> None:
+    """Load the word-frequency and drug data in the background (both are needed by the first case)."""
+
+    def work() -> None:
+        try:
+            _drug_tables()
+            zipf("cancer")
+        except Exception:  # noqa: BLE001 - the foreground load will report real problems
+            pass
+
+    threading.Thread(target=work, name="navis-lexical-prefetch", daemon=True).start()
 
 
 @dataclass(frozen=True, slots=True)
 class DrugMention:
-    canonical: frozenset[str]
+    canonical: str
     surface: str
     start: int
     end: int
@@ -230,7 +509,7 @@ class DrugMention:
 
 def drugs(text: str, toks: Sequence[Token] | None = None, ignore: Iterable[str] = ()) -> list[DrugMention]:
     """Drug names in a text (longest match first, three words down to one)."""
-    dictionary = drug_dictionary()
+    dictionary, first_words = _drug_tables()
     if not dictionary:
         return []
     toks = list(toks) if toks is not None else tokens(text)
@@ -239,7 +518,7 @@ def drugs(text: str, toks: Sequence[Token] | None = None, ignore: Iterable[str] 
     i = 0
     while i < len(toks):
         hit = None
-        for n in (3, 2, 1):
+        for n in (3, 2, 1) if toks[i].text in first_words else (1,):
             if i + n > len(toks):
                 continue
             phrase = " ".join(t.text for t in toks[i : i + n])
@@ -255,6 +534,13 @@ def drugs(text: str, toks: Sequence[Token] | None = None, ignore: Iterable[str] 
         else:
             out.append(hit)
     return out
+
+
+def any_of(patterns: Sequence[re.Pattern[str]]) -> re.Pattern[str] | None:
+    """One alternation for a list of rubric patterns: a single scan instead of one per pattern."""
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?:{p.pattern})" for p in patterns), re.IGNORECASE)
 
 
 # ---------------------------------------------------------------- negation and hedge scope

@@ -25,6 +25,8 @@ _SETEXT = re.compile(r"^\s*(=+|-{2,})\s*$")
 _RULE = re.compile(r"^\s*(?:[-*_]\s*){3,}$")
 _TERMINAL = re.compile(r"[.!?…]['\")\]]*$")
 _WORD = re.compile(r"[A-Za-z0-9']+")
+_DIGIT_ITEM = re.compile(r"^\s*\(?\d{1,2}[.)]\s")
+_ENDS_SENTENCE = re.compile(r"[.!?…:;]['\")\]*_”’]*\s*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,9 +146,7 @@ def split_blocks(text: str) -> list[Block]:
                 start += 1
             body = text[start:end]
             lead_in = current_kind == "paragraph" and body.rstrip().endswith(":")
-            blocks.append(
-                Block(current_kind, start, end, body, current_numbered, current_bullet, lead_in)
-            )
+            blocks.append(Block(current_kind, start, end, body, current_numbered, current_bullet, lead_in))
         current = []
         current_numbered = False
         current_bullet = False
@@ -183,6 +183,8 @@ def split_blocks(text: str) -> list[Block]:
             )
             if not is_heading and numbered:
                 is_heading = _standalone_numbered_title(lines, i, candidate)
+            elif is_heading and numbered and _DIGIT_ITEM.match(line) and _DIGIT_ITEM.match(next_content(i) or ""):
+                is_heading = False  # "1. Surgery" followed by "2. Chemotherapy" is a list, not two headings
         if is_heading:
             close()
             start, end = spans[i]
@@ -207,7 +209,18 @@ def split_blocks(text: str) -> list[Block]:
     return blocks
 
 
+_INNER_BREAK = re.compile(r"[.!?…]['\")\]”’*_]*\s+\S")
+
+
 def _sentence_spans(text: str, offset: int) -> list[tuple[int, int]]:
+    if not _INNER_BREAK.search(text):
+        # no sentence end followed by more text: one sentence, no need for syntok (most list items,
+        # short paragraphs); same span syntok returns, from first to last visible character
+        stripped = text.strip()
+        if not stripped:
+            return []
+        start = len(text) - len(text.lstrip())
+        return [(offset + start, offset + start + len(stripped))]
     from syntok import segmenter
 
     out: list[tuple[int, int]] = []
@@ -240,7 +253,15 @@ def segment(text: str) -> Segmented:
         if marker:
             body_start += marker.end()
         body = text[body_start : block.end]
+        spans: list[tuple[int, int]] = []
         for start, end in _sentence_spans(body, body_start):
             end = _extend_to_closing_marks(text, end, block.end)
+            if spans and not _ENDS_SENTENCE.search(text[spans[-1][0] : spans[-1][1]]):
+                # syntok splits "NCCN (National ... Network) Guidelines for ..." after the ")":
+                # a piece without closing punctuation continues into the next one
+                spans[-1] = (spans[-1][0], end)
+            else:
+                spans.append((start, end))
+        for start, end in spans:
             sentences.append(Sentence(start, end, text[start:end], index, block.kind))
     return Segmented(text, tuple(blocks), tuple(sentences))

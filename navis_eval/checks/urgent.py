@@ -114,7 +114,10 @@ class UrgentEscalationCheck(Check[UrgentConfig]):
             if waits:
                 reasons.append("It also contains advice to wait, shown as evidence.")
             return self.passed(reasons=reasons, evidence=found + waits)
-        reasons = [f"Urgent situation ({why}), but the answer does not tell the patient to contact the care team or emergency services now."]
+        reasons = [
+            f"Urgent situation ({why}), but the answer does not tell the patient "
+            "to contact the care team or emergency services now."
+        ]
         if waits:
             reasons.append("It advises waiting instead.")
         return self.failed(reasons=reasons, evidence=waits)
