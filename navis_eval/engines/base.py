@@ -21,6 +21,11 @@ if TYPE_CHECKING:
     from navis_eval.dataset import Dataset
 
 
+# Settings that change how answers are fetched, not what they are: left out of the fingerprint,
+# so tuning them keeps the response cache and a run's --resume valid.
+TRANSPORT_SETTINGS = {"name", "cache", "client_shards", "max_connections", "request_timeout", "verify_tls"}
+
+
 class EngineCallError(Exception):
     """A failed engine call. ``retryable`` errors are retried with backoff by the runner."""
 
@@ -104,7 +109,7 @@ class AnswerEngine(ABC):
 
     def fingerprint(self) -> str:
         """Identity of what the engine would answer: keys the response cache."""
-        data = redact(self.config.model_dump(mode="json", exclude={"name", "cache"}))
+        data = redact(self.config.model_dump(mode="json", exclude=TRANSPORT_SETTINGS))
         blob = json.dumps(data, sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()[:16]
 

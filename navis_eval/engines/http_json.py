@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import ssl
 import time
 from functools import cached_property
 from typing import Any, Literal
@@ -21,6 +22,7 @@ from pydantic import Field, field_validator
 
 from navis_eval.engines.base import AnswerEngine, EngineCallError, EngineConfig, profile_text
 from navis_eval.engines.retrying import status_error
+from navis_eval.engines.shards import DEFAULT_SHARDS, ClientShards
 from navis_eval.models import EngineAnswer, GoldItem
 from navis_eval.secrets import expand_env, scrub
 
@@ -41,6 +43,7 @@ class HttpConfig(EngineConfig):
     request_timeout: float = Field(default=120.0, gt=0)
     verify_tls: bool = True
     max_connections: int = Field(default=256, ge=1)
+    client_shards: int = Field(default=DEFAULT_SHARDS, ge=1, le=64)
 
     @field_validator("url")
     @classmethod
@@ -92,17 +95,23 @@ class HttpEngine(AnswerEngine):
     config: HttpConfig
 
     @cached_property
-    def _client(self) -> Any:
+    def _clients(self) -> ClientShards[Any]:
+        import certifi
         import httpx
 
-        # Keep every connection alive: httpx's default keeps only 20, so at concurrency 64 most
-        # requests would pay for a new connection.
-        limits = httpx.Limits(max_connections=self.config.max_connections, max_keepalive_connections=self.config.max_connections)
-        return httpx.AsyncClient(timeout=self.config.request_timeout, verify=self.config.verify_tls, limits=limits)
+        per_client = max(1, self.config.max_connections // self.config.client_shards)
+        limits = httpx.Limits(max_connections=per_client, max_keepalive_connections=per_client)
+        # one TLS context for all shards: loading the CA bundle costs ~20 ms per client
+        verify: Any = ssl.create_default_context(cafile=certifi.where()) if self.config.verify_tls else False
+        return ClientShards(
+            lambda: httpx.AsyncClient(timeout=self.config.request_timeout, verify=verify, limits=limits),
+            self.config.client_shards,
+        )
 
     async def aclose(self) -> None:
-        if "_client" in self.__dict__:
-            await self._client.aclose()
+        if "_clients" in self.__dict__:
+            for client in self._clients:
+                await client.aclose()
 
     def request_key(self, item: GoldItem) -> dict[str, Any]:
         return {**super().request_key(item), "values": self._values(item)}
@@ -127,7 +136,7 @@ class HttpEngine(AnswerEngine):
         body = fill(self.config.body, values) if self.config.method != "GET" else None
         started = time.perf_counter()
         try:
-            response = await self._client.request(self.config.method, url, headers=headers, params=params or None, json=body)
+            response = await self._clients.next().request(self.config.method, url, headers=headers, params=params or None, json=body)
         except httpx.TimeoutException:
             raise EngineCallError("timeout", "request timed out", retryable=True) from None
         except httpx.HTTPError as exc:

@@ -17,6 +17,7 @@ from pydantic import Field
 
 from navis_eval.engines.base import AnswerEngine, EngineCallError, EngineConfig, profile_text
 from navis_eval.engines.retrying import status_error
+from navis_eval.engines.shards import DEFAULT_SHARDS, ClientShards
 from navis_eval.errors import InputError
 from navis_eval.jsonl import read_text
 from navis_eval.models import EngineAnswer, GoldItem
@@ -40,6 +41,7 @@ class OpenAIConfig(EngineConfig):
     grounded: bool = False
     top_k: int = Field(default=4, ge=1, le=20)
     request_timeout: float = Field(default=120.0, gt=0)
+    client_shards: int = Field(default=DEFAULT_SHARDS, ge=1, le=64)
 
     def resolve_paths(self, base: Path) -> None:
         if self.system_prompt_file:
@@ -52,7 +54,7 @@ class OpenAIEngine(AnswerEngine):
     config: OpenAIConfig
 
     @cached_property
-    def _client(self) -> Any:
+    def _clients(self) -> ClientShards[Any]:
         from openai import AsyncOpenAI
 
         key = read_secret(self.config.api_key_env, required=False)
@@ -62,12 +64,20 @@ class OpenAIEngine(AnswerEngine):
                     f"environment variable {self.config.api_key_env} is not set", field="api_key_env"
                 )
             key = "not-needed"  # local servers accept any key
-        return AsyncOpenAI(
-            base_url=self.config.base_url,
-            api_key=key,
-            max_retries=0,  # the runner retries, honouring Retry-After
-            timeout=self.config.request_timeout,
+        return ClientShards(
+            lambda: AsyncOpenAI(
+                base_url=self.config.base_url,
+                api_key=key,
+                max_retries=0,  # the runner retries, honouring Retry-After
+                timeout=self.config.request_timeout,
+            ),
+            self.config.client_shards,
         )
+
+    async def aclose(self) -> None:
+        if "_clients" in self.__dict__:
+            for client in self._clients:
+                await client.close()
 
     @cached_property
     def _system_prompt(self) -> str | None:
@@ -113,7 +123,7 @@ class OpenAIEngine(AnswerEngine):
         return messages, hits
 
     def check_ready(self) -> None:
-        self._client
+        self._clients
         self._system_prompt
         if self.config.grounded:
             self._retriever
@@ -129,7 +139,7 @@ class OpenAIEngine(AnswerEngine):
                 params[name] = value
         started = time.perf_counter()
         try:
-            response = await self._client.chat.completions.create(**params)
+            response = await self._clients.next().chat.completions.create(**params)
         except openai.APIStatusError as exc:
             raise status_error(exc.status_code, scrub(_body_text(exc)), exc.response.headers) from None
         except openai.APITimeoutError:
