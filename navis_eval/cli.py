@@ -22,6 +22,10 @@ app = typer.Typer(
 )
 
 EXIT_STOPPED = 3
+JUDGE_HELP = (
+    "Add LLM-judged verdicts (grounding.llm, <check>.llm, healthbench) with this judge config, e.g. evals/judges/example.yaml."
+)
+MLFLOW_URI_HELP = "MLflow tracking URI (default: $MLFLOW_TRACKING_URI, else the local file store ./mlruns)."
 
 
 def _quiet_third_parties() -> None:
@@ -91,6 +95,7 @@ def _print_summary(outcome) -> None:  # type: ignore[no-untyped-def]
         rate = "-" if entry["pass_rate"] is None else f"{entry['pass_rate']:.1%}"
         ci = "" if entry["ci_low"] is None else f"{entry['ci_low']:.1%}-{entry['ci_high']:.1%}"
         out.write(f"  {name:<24}{rate:>10}  {ci:<15}{entry['passed']:>7}{entry['failed']:>7}{entry['unscored']:>9}\n")
+    _print_judge(summary)
     out.write(f"  run directory: {outcome.run.path}\n")
     if outcome.manifest.stop_reason:
         out.write(f"  stopped: {outcome.manifest.stop_reason}\n")
@@ -123,11 +128,21 @@ def run(
     cache: Annotated[bool, typer.Option(help="Use the response cache (.navis-cache/, or $NAVIS_CACHE_DIR).")] = True,
     report: Annotated[bool, typer.Option(help="Write report.html and report.md into the run directory.")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    judge: Annotated[str | None, typer.Option("--judge", help=JUDGE_HELP)] = None,
+    mlflow: Annotated[bool, typer.Option("--mlflow", help="Log parameters, metrics per check and the report to MLflow.")] = False,
+    mlflow_uri: Annotated[str | None, typer.Option("--mlflow-uri", help=MLFLOW_URI_HELP)] = None,
+    mlflow_experiment: Annotated[str, typer.Option("--mlflow-experiment", help="MLflow experiment name.")] = "navis-eval",
 ) -> None:
     """Run the gold set through an engine, score every answer, and write a run directory."""
     from navis_eval.engines import load_engine_config
     from navis_eval.pipeline import Selection, resume_run, start_run
     from navis_eval.runner import RunOptions
+
+    judge_config = _judge_config(judge)
+    if mlflow:
+        from navis_eval.integrations.mlflow import require_mlflow
+
+        require_mlflow()
 
     options = RunOptions(
         concurrency=concurrency,
@@ -140,7 +155,15 @@ def run(
     )
     if resume is not None:
         config = load_engine_config(engine, engine_set)[0] if engine_set or engine != "evals/engines/reference.yaml" else None
-        outcome = resume_run(resume, options=options, engine_config=config, retry_errors=retry_errors, allow_mismatch=allow_mismatch, use_cache=cache)
+        outcome = resume_run(
+            resume,
+            options=options,
+            engine_config=config,
+            retry_errors=retry_errors,
+            allow_mismatch=allow_mismatch,
+            use_cache=cache,
+            judge_config=judge_config,
+        )
     else:
         config, _ = load_engine_config(engine, engine_set)
         selection = Selection(
@@ -160,12 +183,47 @@ def run(
             run_id=run_id,
             label=label,
             use_cache=cache,
+            judge_config=judge_config,
         )
     _print_summary(outcome)
     if report:
         _write_report(outcome.run.path)
+    if mlflow:
+        from navis_eval.integrations.mlflow import log_run
+
+        logged = log_run(outcome.run.path, tracking_uri=mlflow_uri, experiment=mlflow_experiment)
+        typer.echo(f"  mlflow: run {logged.run_id} in experiment '{mlflow_experiment}' at {logged.tracking_uri}")
     if outcome.manifest.status != "complete":
         raise typer.Exit(EXIT_STOPPED)
+
+
+def _judge_config(path: str | None):  # type: ignore[no-untyped-def]
+    if path is None:
+        return None
+    from navis_eval.judges import load_judge_config
+
+    return load_judge_config(path)
+
+
+def _print_judge(summary: dict) -> None:  # type: ignore[type-arg]
+    judge = summary.get("judge")
+    if not judge:
+        return
+    tokens = judge.get("tokens", {})
+    cost = judge.get("cost_usd")
+    sys.stdout.write(
+        f"  judge {judge.get('name')}: {judge.get('calls', 0)} calls, {judge.get('cache_hits', 0)} cache hits, "
+        f"{tokens.get('total', 0)} tokens"
+        + (f", ${cost:.4f}" if cost is not None else "")
+        + f", {judge.get('errors', 0)} errors\n"
+    )
+    for check, d in judge.get("disagreement", {}).items():
+        if d.get("n"):
+            sys.stdout.write(
+                f"    {check} vs {d['judge']}: agree {d['agree']}/{d['n']}, "
+                f"deterministic passed/LLM failed {d['deterministic_passed_llm_failed']}, "
+                f"deterministic failed/LLM passed {d['deterministic_failed_llm_passed']}\n"
+            )
 
 
 def _write_report(run_path: Path) -> None:
@@ -201,15 +259,32 @@ def score(
     input_file: Annotated[Path, typer.Argument(metavar="INPUT.jsonl", help="Lines of {id, question, answer, contexts, cancer_type?, metadata?}.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output JSONL, one line per input line.")],
     rubric: Annotated[str | None, typer.Option(help="Rubric YAML. Default: rubrics/navis-v1.yaml.")] = None,
+    judge: Annotated[str | None, typer.Option("--judge", help=JUDGE_HELP)] = None,
+    cache: Annotated[bool, typer.Option(help="Use the judge cache (.navis-cache/, or $NAVIS_CACHE_DIR).")] = True,
 ) -> None:
     """Score recorded answers without any engine (stable output format for external tooling)."""
     from navis_eval.checks import build_checks
     from navis_eval.rubric import load_rubric
     from navis_eval.score_file import score_file
 
-    checks = build_checks(load_rubric(rubric))
-    count = score_file(input_file, out, checks)
-    typer.echo(f"scored {count} answers with {len(checks)} checks -> {out}")
+    loaded = load_rubric(rubric)
+    checks = build_checks(loaded)
+    suite = None
+    judge_config = _judge_config(judge)
+    if judge_config is not None:
+        from navis_eval.judges import JudgeSuite
+
+        suite = JudgeSuite(judge_config, loaded.check_names, use_cache=cache)
+    count = score_file(input_file, out, checks, judge=suite)
+    judged = f" and {len(suite.names)} LLM judges" if suite else ""
+    typer.echo(f"scored {count} answers with {len(checks)} checks{judged} -> {out}")
+    if suite is not None and suite.last_usage is not None:
+        u = suite.last_usage
+        typer.echo(
+            f"judge {judge_config.display_name}: {u['calls']} calls, {u['cache_hits']} cache hits, {u['tokens']['total']} tokens"
+            + (f", ${u['cost_usd']:.4f}" if u.get("cost_usd") is not None else "")
+            + f", {u['errors']} errors"
+        )
 
 
 # Command groups that live in their own modules register themselves on `app` when imported.

@@ -68,3 +68,58 @@ def export(
 
     for path in export_parquet(load_dataset(dataset), out):
         typer.echo(str(path))
+
+
+@dataset_app.command("import-healthbench")
+@_guard
+def import_healthbench(
+    input_file: Annotated[Path, typer.Argument(metavar="IN.jsonl", help="HealthBench-format JSONL.")],
+    out: Annotated[Path, typer.Option("--out", help="Gold JSONL to write (usable as --dataset).")],
+    cancer_type: Annotated[str, typer.Option(help="cancer_type of every imported item, e.g. breast or general.")],
+    category: Annotated[str, typer.Option(help="category of every imported item, e.g. what_is or side_effects.")],
+    risk: Annotated[str, typer.Option(help="standard or high.")] = "standard",
+    expected_coverage: Annotated[str, typer.Option(help="covered, partial or not_covered.")] = "not_covered",
+    id_prefix: Annotated[str, typer.Option(help="Prefix of the item ids (prompt_id follows).")] = "hb-",
+    multi_turn: Annotated[str, typer.Option(help="Conversations with earlier turns: skip, or join into the question.")] = "skip",
+    require_tag: Annotated[list[str] | None, typer.Option(help="Keep only examples with this example tag (repeatable).")] = None,
+    match: Annotated[str | None, typer.Option(help="Keep only prompts matching this regex (case-insensitive).")] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="At most N items.")] = None,
+) -> None:
+    """Import HealthBench-format examples as gold items; their rubrics become `criteria` for the healthbench judge."""
+    import re
+
+    from navis_eval.errors import InputError
+    from navis_eval.hf import healthbench_items
+    from navis_eval.jsonl import write_jsonl
+    from navis_eval.models import CATEGORIES
+
+    if category not in CATEGORIES:
+        raise InputError(f"unknown category (known: {', '.join(CATEGORIES)})", field="--category")
+    if multi_turn not in ("skip", "join"):
+        raise InputError("must be 'skip' or 'join'", field="--multi-turn")
+    if match is not None:
+        try:
+            re.compile(match)
+        except re.error as exc:
+            raise InputError(f"not a valid regular expression: {exc}", field="--match") from None
+    if out.resolve() == input_file.resolve():
+        raise InputError("output would overwrite the input", path=out, field="--out")
+    items, skipped = healthbench_items(
+        input_file,
+        cancer_type=cancer_type,
+        category=category,
+        risk=risk,
+        expected_coverage=expected_coverage,
+        id_prefix=id_prefix,
+        multi_turn=multi_turn,
+        require_tags=tuple(require_tag or ()),
+        match=match,
+        limit=limit,
+    )
+    if not items:
+        reasons = ", ".join(f"{k} {v}" for k, v in skipped.items() if v)
+        raise InputError(f"no example was imported (all skipped: {reasons})", path=input_file)
+    write_jsonl(out, [i.model_dump(mode="json", exclude_none=True) for i in items])
+    criteria = sum(len(i.criteria) for i in items)
+    left = ", ".join(f"{k} {v}" for k, v in skipped.items() if v)
+    typer.echo(f"imported {len(items)} items with {criteria} criteria -> {out}" + (f" (skipped: {left})" if left else ""))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from navis_eval.errors import InputError
-from navis_eval.jsonl import load_models, load_yaml
+from navis_eval.jsonl import M, load_models, load_yaml
 from navis_eval.models import CorpusPassage, GoldItem, VersionRef
 from navis_eval.paths import resolve_bundled
 
@@ -52,11 +52,29 @@ def _hash_files(paths: list[Path]) -> str:
     return "sha256:" + digest.hexdigest()
 
 
+def _data_files(path: Path) -> list[Path]:
+    """The files whose bytes identify a gold set (a save_to_disk folder: its Arrow files)."""
+    if path.is_dir():
+        from navis_eval.hf import table_files
+
+        return table_files(path)
+    return [path]
+
+
 def corpus_files(location: Path) -> list[Path]:
-    """The corpus JSONL files under a folder (sorted), or the single file given."""
+    """The corpus JSONL (or Parquet) files under a folder (sorted), or the single file given."""
     if location.is_dir():
-        return sorted(location.glob("*.jsonl"))
+        return sorted([*location.glob("*.jsonl"), *location.glob("*.parquet")])
     return [location]
+
+
+def _load_rows(path: Path, model: type[M]) -> list[M]:
+    """JSONL, or a table (Parquet, Arrow, a ``save_to_disk`` folder) with the same schema."""
+    from navis_eval.hf import is_table, load_table_models
+
+    if is_table(path):
+        return load_table_models(path, model)
+    return load_models(path, model)
 
 
 def load_corpus(location: str | Path) -> list[CorpusPassage]:
@@ -64,7 +82,7 @@ def load_corpus(location: str | Path) -> list[CorpusPassage]:
     passages: list[CorpusPassage] = []
     seen: dict[str, Path] = {}
     for path in corpus_files(resolve_bundled(location)):
-        for passage in load_models(path, CorpusPassage):
+        for passage in _load_rows(path, CorpusPassage):
             if passage.id in seen:
                 raise InputError(
                     f"duplicate passage id '{passage.id}' (also in {seen[passage.id]})", path=path, field="id"
@@ -91,15 +109,28 @@ def load_dataset(path: str | Path | None = None, *, corpus: str | Path | None = 
         questions = location
         corpus_location = Path(corpus) if corpus else resolve_bundled("datasets/corpus")
         name, version = location.stem, "unversioned"
+    elif location.suffix in (".parquet", ".arrow") or (location.is_dir() and (location / "state.json").is_file()):
+        # a gold set published as Parquet/Arrow (e.g. by `navis-eval dataset export` or datasets'
+        # save_to_disk); its corpus is a corpus.parquet beside it, else the bundled corpus
+        from navis_eval.hf import table_identity
+
+        questions = location
+        beside = location.parent / "corpus.parquet"
+        if corpus:
+            corpus_location = Path(corpus)
+        else:
+            corpus_location = beside if beside.is_file() and beside != location else resolve_bundled("datasets/corpus")
+        stored_name, stored_version = table_identity(location)
+        name, version = stored_name or location.stem, stored_version or "unversioned"
     else:
-        raise InputError("expected a dataset descriptor (.yaml) or a gold set (.jsonl)", path=location)
-    items = load_models(questions, GoldItem)
+        raise InputError("expected a dataset descriptor (.yaml) or a gold set (.jsonl, .parquet, .arrow)", path=location)
+    items = _load_rows(questions, GoldItem)
     files = corpus_files(corpus_location) if corpus_location is not None else []
     passages = load_corpus(corpus_location) if corpus_location is not None else []
     return Dataset(
         name=name,
         version=version,
-        hash=_hash_files([questions, *files]),
+        hash=_hash_files([*_data_files(questions), *files]),
         path=str(location),
         items=items,
         corpus=passages,

@@ -12,7 +12,7 @@ import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from navis_eval import __version__
 from navis_eval.cache import ResponseCache
@@ -27,6 +27,10 @@ from navis_eval.models import GoldItem, RunCounts, RunManifest
 from navis_eval.rubric import Rubric, load_rubric
 from navis_eval.runner import RunOptions, RunStats, run_items
 from navis_eval.store import RunDir, finalize, git_commit, new_run_id, utc_now, validate_run_id
+
+if TYPE_CHECKING:
+    from navis_eval.judges import JudgeSuite
+    from navis_eval.judges.config import JudgeConfig
 
 
 @dataclass(frozen=True)
@@ -88,8 +92,61 @@ async def _answer(engine: AnswerEngine, items: list[GoldItem], run: RunDir, opti
             cache.close()
 
 
-def _complete(run: RunDir, manifest: RunManifest, dataset_items: list[GoldItem], rubric: Rubric, stats: RunStats) -> RunOutcome:
+def _judge(run: RunDir, items: list[GoldItem], judge: JudgeSuite) -> None:
+    """LLM verdicts for every answered item -> judgments.jsonl, and what they cost -> judge.json.
+
+    Every item is judged again each time (a resumed run included): the judge cache answers what
+    was already asked, so only new or failed judge calls reach the endpoint.
+    """
+    from navis_eval.judges.store import write_judge_file, write_judgments
+    from navis_eval.scoring import case_from_answer
+
+    answers = read_journal(run.answers_path)
+    cases = [
+        (item.id, case_from_answer(item, answer.text, answer.contexts))
+        for item in items
+        if (answer := answers.get(item.id)) is not None and answer.error is None
+    ]
+    outcome = judge.judge(cases)
+    write_judgments(run.judgments_path, outcome.judgments, judge.fingerprint)
+    write_judge_file(run.judge_path, judge.describe(), judge.config.public(), judge.config.base_dir, outcome.usage)
+
+
+def _suite(config: JudgeConfig | None, rubric: Rubric, use_cache: bool) -> JudgeSuite | None:
+    """Validate a judge config against the rubric (prompt files, extras, key variable) up front."""
+    if config is None:
+        return None
+    from navis_eval.judges import JudgeSuite
+
+    return JudgeSuite(config, rubric.check_names, use_cache=use_cache)
+
+
+def _stored_judge(run: RunDir, rubric: Rubric, use_cache: bool) -> JudgeSuite | None:
+    """The judge a run was started with (judge.json), so that a resume judges like the start."""
+    from navis_eval.judges.store import read_judge_file
+
+    stored = read_judge_file(run.judge_path)
+    if not stored.get("config"):
+        return None
+    from navis_eval.judges import JudgeSuite
+    from navis_eval.judges.config import JudgeConfig
+
+    config = JudgeConfig.model_validate(stored["config"])
+    config.base_dir = stored.get("base_dir")
+    return JudgeSuite(config, rubric.check_names, use_cache=use_cache)
+
+
+def _complete(
+    run: RunDir,
+    manifest: RunManifest,
+    dataset_items: list[GoldItem],
+    rubric: Rubric,
+    stats: RunStats,
+    judge: JudgeSuite | None = None,
+) -> RunOutcome:
     checks = build_checks(rubric)
+    if judge is not None:
+        _judge(run, dataset_items, judge)
     summary = finalize(run, manifest, dataset_items, checks)
     manifest.counts = RunCounts(
         items=len(dataset_items),
@@ -117,12 +174,14 @@ def start_run(
     run_id: str | None = None,
     label: str | None = None,
     use_cache: bool = True,
+    judge_config: JudgeConfig | None = None,
 ) -> RunOutcome:
     dataset = load_dataset(dataset_path)
     rubric = load_rubric(rubric_path)
     items = selection.apply(dataset.items)
     engine = create_engine(engine_config, EngineContext(dataset))
     engine.check_ready()
+    judge = _suite(judge_config, rubric, use_cache)
     if run_id is not None:
         validate_run_id(run_id)
     run = RunDir.create(runs_dir, run_id or new_run_id(engine.config.name or engine.kind))
@@ -148,12 +207,17 @@ def start_run(
         },
         counts=RunCounts(items=len(items)),
     )
+    if judge is not None:
+        from navis_eval.judges.store import write_judge_file
+
+        manifest.options["judge"] = judge.describe()
+        write_judge_file(run.judge_path, judge.describe(), judge.config.public(), judge.config.base_dir, None)
     write_json(run.engine_path, record)
     run.write_item_ids([i.id for i in items])
     run.write_manifest(manifest)
     run = run.publish()
     stats = asyncio.run(_answer(engine, items, run, options, use_cache))
-    return _complete(run, manifest, items, rubric, stats)
+    return _complete(run, manifest, items, rubric, stats, judge)
 
 
 def _load_for_run(run: RunDir, manifest: RunManifest, allow_mismatch: bool) -> tuple[Dataset, list[GoldItem]]:
@@ -180,8 +244,12 @@ def resume_run(
     retry_errors: bool = False,
     allow_mismatch: bool = False,
     use_cache: bool = True,
+    judge_config: JudgeConfig | None = None,
 ) -> RunOutcome:
-    """Finish an interrupted run: items already journaled are never sent to the engine again."""
+    """Finish an interrupted run: items already journaled are never sent to the engine again.
+
+    A run started with ``--judge`` is judged again with the judge config stored in it (or with
+    ``judge_config`` when given)."""
     from navis_eval.engines import engine_class
 
     run = RunDir.open(run_path)
@@ -199,6 +267,14 @@ def resume_run(
     engine.check_ready()
     if engine.fingerprint() != manifest.engine.get("fingerprint") and not allow_mismatch:
         raise InputError("the engine config differs from the one this run started with; pass --allow-mismatch", field="--engine")
+    judge = _suite(judge_config, rubric, use_cache)
+    if judge is None:
+        judge = _stored_judge(run, rubric, use_cache)
+    else:
+        from navis_eval.judges.store import write_judge_file
+
+        manifest.options["judge"] = judge.describe()
+        write_judge_file(run.judge_path, judge.describe(), judge.config.public(), judge.config.base_dir, None)
     done = read_journal(run.answers_path, repair=True)
     if retry_errors:
         kept = {k: v for k, v in done.items() if v.error is None}
@@ -210,7 +286,7 @@ def resume_run(
     manifest.status = "running"
     run.write_manifest(manifest)
     stats = asyncio.run(_answer(engine, remaining, run, options, use_cache)) if remaining else RunStats()
-    return _complete(run, manifest, items, rubric, stats)
+    return _complete(run, manifest, items, rubric, stats, judge)
 
 
 def rescore_run(run_path: Path, *, rubric_path: str | None, out: Path | None = None, in_place: bool = False) -> RunOutcome:
@@ -229,7 +305,7 @@ def rescore_run(run_path: Path, *, rubric_path: str | None, out: Path | None = N
         tmp = target_path.with_name(f".{target_path.name}.tmp")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
-        for name in ("answers.jsonl", "engine.json", "items.txt"):
+        for name in ("answers.jsonl", "engine.json", "items.txt", "judge.json", "judgments.jsonl"):
             if (source.path / name).exists():
                 shutil.copy2(source.path / name, tmp / name)
         tmp.rename(target_path)

@@ -10,6 +10,8 @@
       results.jsonl     one row per item and check
       results.parquet   the same rows for pandas / Arrow users
       summary.json      pass rates per check, overall and by cancer type, category and risk
+      judge.json        with --judge: the judge config (API key only as a variable name) and its usage
+      judgments.jsonl   with --judge: the LLM verdicts per item, with their details
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from navis_eval.checks.base import Check
 from navis_eval.errors import InputError
 from navis_eval.journal import JournalReader
 from navis_eval.jsonl import atomic_writer, dumps, read_text, write_json
-from navis_eval.models import EngineAnswer, GoldItem, RunManifest
+from navis_eval.models import CheckResult, EngineAnswer, GoldItem, RunManifest
 from navis_eval.scoring import case_from_answer, evaluate
 from navis_eval.summary import SummaryBuilder
 
@@ -104,6 +106,14 @@ class RunDir:
     def items_path(self) -> Path:
         return self.path / "items.txt"
 
+    @property
+    def judge_path(self) -> Path:
+        return self.path / "judge.json"
+
+    @property
+    def judgments_path(self) -> Path:
+        return self.path / "judgments.jsonl"
+
     @classmethod
     def create(cls, root: Path, run_id: str) -> RunDir:
         """A staging folder for a new run; :meth:`publish` moves it into place once its
@@ -160,13 +170,16 @@ class RunDir:
                     yield json.loads(line)
 
 
-def result_rows(run_id: str, item: GoldItem, answer: EngineAnswer, checks: Sequence[Check]) -> list[dict[str, Any]]:
-    """The rows of one item: one per check (none when the engine failed)."""
+def result_rows(
+    run_id: str, item: GoldItem, answer: EngineAnswer, checks: Sequence[Check], extra: Sequence[CheckResult] = ()
+) -> list[dict[str, Any]]:
+    """The rows of one item: one per check, then one per LLM verdict in ``extra`` (none when the
+    engine failed)."""
     if answer.error is not None:
         return []
     case = case_from_answer(item, answer.text, answer.contexts)
     rows = []
-    for result in evaluate(checks, case):
+    for result in [*evaluate(checks, case), *extra]:
         rows.append(
             {
                 "run_id": run_id,
@@ -228,10 +241,18 @@ def finalize(run: RunDir, manifest: RunManifest, items: Sequence[GoldItem], chec
     """Score every journaled answer and write results (JSONL + Parquet) and the summary.
 
     Items are processed in dataset order and streamed to disk, so output is deterministic and
-    memory stays flat whatever the number of answers.
+    memory stays flat whatever the number of answers. LLM verdicts in ``judgments.jsonl`` (runs
+    made with ``--judge``) become rows next to the deterministic ones, and the summary gets a
+    ``judge`` section; without that file the output is exactly what it was without judges.
     """
     import pyarrow.parquet as pq
 
+    judged = None
+    if run.judgments_path.exists():
+        from navis_eval.judges.store import JudgeTally, read_judgments
+
+        judged = read_judgments(run.judgments_path)
+        tally = JudgeTally(judged)
     builder = SummaryBuilder()
     batch: list[dict[str, Any]] = []
     parquet_tmp = run.parquet_path.with_name(".results.parquet.tmp")
@@ -247,9 +268,12 @@ def finalize(run: RunDir, manifest: RunManifest, items: Sequence[GoldItem], chec
             builder.add_answer(
                 error_kind=answer.error.kind if answer.error else None, latency_ms=answer.latency_ms, cached=answer.cached
             )
-            for row in result_rows(manifest.run_id, item, answer, checks):
+            extra = [j.result for j in judged.get(item.id, [])] if judged is not None else []
+            for row in result_rows(manifest.run_id, item, answer, checks, extra):
                 out.write(dumps(row) + "\n")
                 builder.add_result(row["check"], row["status"], row["score"], row)
+                if judged is not None:
+                    tally.add(row)
                 batch.append(row)
                 if len(batch) >= _PARQUET_BATCH:
                     _flush_parquet(writer, batch)
@@ -264,5 +288,7 @@ def finalize(run: RunDir, manifest: RunManifest, items: Sequence[GoldItem], chec
         "selected_items": len(items),
         **builder.build(),
     }
+    if judged is not None:
+        summary["judge"] = tally.build(run.judge_path)
     write_json(run.summary_path, summary)
     return summary

@@ -41,6 +41,8 @@ class ScriptedServer:
         self.delay = delay
         self.faults: deque[Fault] = deque()
         self.requests: list[Recorded] = []
+        # Optional validation: return a reason to answer HTTP 400 (a server that refuses a field).
+        self.reject: Callable[[Any], str | None] | None = None
         self._lock = threading.Lock()
         server = self
 
@@ -63,6 +65,11 @@ class ScriptedServer:
                 if fault is not None:
                     time.sleep(fault.delay)
                     self._send(fault.status, fault.body, fault.headers)
+                    return
+                refusal = server.reject(body) if server.reject is not None else None
+                if refusal is not None:
+                    error = {"error": {"message": refusal, "type": "invalid_request_error"}}
+                    self._send(400, json.dumps(error).encode(), {})
                     return
                 time.sleep(server.delay)
                 payload = json.dumps(server.answer(self.path, body)).encode()

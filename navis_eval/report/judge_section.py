@@ -28,7 +28,11 @@ def judge_html(summary: dict[str, Any]) -> str:
         f"{judge.get('cache_hits', 0)} cache hits, {judge.get('retries', 0)} retries, {tokens.get('total', 0):,} tokens"
         + (f", ${cost:.4f}" if cost is not None else "")
         + f", {judge.get('errors', 0)} judge errors"
-        + (" (" + ", ".join(f"{esc(k)} {v}" for k, v in judge.get("error_kinds", {}).items()) + ")" if judge.get("error_kinds") else "")
+        + (
+            " (" + ", ".join(f"{esc(k)} {v}" for k, v in judge.get("error_kinds", {}).items()) + ")"
+            if judge.get("error_kinds")
+            else ""
+        )
         + ".</p>"
     )
     rows = []
@@ -58,14 +62,22 @@ def judge_html(summary: dict[str, Any]) -> str:
         listed = [(check, item) for check, d in judge.get("disagreement", {}).items() for item in d.get("items", [])]
         if listed:
             item_rows = [
-                [esc(check), f"<code>{esc(i['item_id'])}</code>", esc(i.get("cancer_type") or ""),
-                 f'<span class="badge {esc(i["deterministic"])}">{esc(i["deterministic"])}</span>',
-                 f'<span class="badge {esc(i["llm"])}">{esc(i["llm"])}</span>', esc(i.get("llm_reason", ""))]
+                [
+                    esc(check),
+                    f"<code>{esc(i['item_id'])}</code>",
+                    esc(i.get("cancer_type") or ""),
+                    f'<span class="badge {esc(i["deterministic"])}">{esc(i["deterministic"])}</span>',
+                    f'<span class="badge {esc(i["llm"])}">{esc(i["llm"])}</span>',
+                    esc(i.get("llm_reason", "")),
+                ]
                 for check, i in listed
             ]
             parts.append(
                 "<details><summary>disagreeing answers (first 25 per check)</summary>"
-                + table([("check", ""), ("item", ""), ("cancer type", ""), ("check", ""), ("LLM", ""), ("LLM's first reason", "")], item_rows)
+                + table(
+                    [("check", ""), ("item", ""), ("cancer type", ""), ("check", ""), ("LLM", ""), ("LLM's first reason", "")],
+                    item_rows,
+                )
                 + "</details>"
             )
     hb = judge.get("healthbench")
@@ -78,7 +90,8 @@ def judge_html(summary: dict[str, Any]) -> str:
         )
     parts.append(
         '<p class="small">LLM verdicts are stored as extra checks (<code>&lt;check&gt;.llm</code>, <code>healthbench</code>) '
-        "and appear in every table above. A judge call that failed or returned unreadable output is unscored, with its reason.</p>"
+        "and appear in every table above. A judge call that failed or returned unreadable output is unscored, "
+        "with its reason.</p>"
         "</section>"
     )
     return "\n".join(parts)
