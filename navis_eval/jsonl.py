@@ -43,18 +43,37 @@ def read_text(path: Path) -> str:
 
 
 def iter_json_objects(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Yield (line number, object) for each non-blank line; every line must be a JSON object."""
-    text = read_text(path)
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"malformed JSON ({exc.msg}, column {exc.colno})", path=path, line=number) from None
-        if not isinstance(value, dict):
-            raise InputError("each line must be a JSON object", path=path, line=number)
-        yield number, value
+    """Yield (line number, object) for each non-blank line; every line must be a JSON object.
+
+    Streams the file line by line, so memory does not grow with the file's size.
+    """
+    try:
+        handle = open(path, "rb")  # noqa: SIM115 - closed below
+    except FileNotFoundError:
+        raise InputError("file not found", path=path) from None
+    except IsADirectoryError:
+        raise InputError("is a directory, expected a file", path=path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", path=path) from None
+    with handle:
+        offset = 0
+        for number, raw in enumerate(handle, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise InputError(
+                    f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {offset + exc.start})", path=path, line=number
+                ) from None
+            offset += len(raw)
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"malformed JSON ({exc.msg}, column {exc.colno})", path=path, line=number) from None
+            if not isinstance(value, dict):
+                raise InputError("each line must be a JSON object", path=path, line=number)
+            yield number, value
 
 
 def load_models(path: Path, model: type[M], *, id_field: str | None = "id") -> list[M]:

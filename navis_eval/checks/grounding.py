@@ -131,7 +131,8 @@ class _Lexicon:
         claim_any = any_of(self.claim_cues)
         self.claim_any = [claim_any] if claim_any else []
         # analysing a sentence is pure; contexts repeat across answers, so remember recent ones
-        self.terms = lru_cache(maxsize=50_000)(self._terms)  # type: ignore[method-assign]
+        # (bounded: a corpus of ~650 passages has ~4,000 sentences; memory must stay flat)
+        self.terms = lru_cache(maxsize=8192)(self._terms)  # type: ignore[method-assign]
         self.key_terms = frozenset(
             ("syn:" + self.synonym[stem(w)]) if stem(w) in self.synonym else stem(w) for w in config.polarity_key_terms
         )

@@ -239,7 +239,7 @@ def _extend_to_closing_marks(text: str, end: int, limit: int) -> int:
     return end
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def segment(text: str) -> Segmented:
     """Blocks and sentences of an answer; cached because every check segments the same answer."""
     blocks = split_blocks(text)
