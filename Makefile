@@ -38,5 +38,12 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check navis_eval tests
 	$(BIN)/mypy navis_eval
 
+bench: $(VENV)/.installed-test
+	$(BIN)/python -m benchmarks.bench_startup
+	$(BIN)/python -m benchmarks.bench_engine_run
+	$(BIN)/python benchmarks/bench_checks.py --answers 300
+	$(BIN)/python -m benchmarks.bench_scoring --counts 1000 20000
+	$(BIN)/python -m benchmarks.bench_vs_ragas
+
 clean:
 	rm -rf $(VENV) .navis-cache reports/runs
