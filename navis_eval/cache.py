@@ -23,6 +23,15 @@ def cache_dir() -> Path:
     return Path(os.environ.get("NAVIS_CACHE_DIR", DEFAULT_CACHE_DIR))
 
 
+def connect_wal(path: Path) -> sqlite3.Connection:
+    """An autocommit SQLite connection in WAL mode, safe to share between concurrent runs."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    return db
+
+
 def cache_key(fingerprint: str, request: dict[str, Any]) -> str:
     blob = json.dumps({"engine": fingerprint, "request": request}, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(blob.encode()).hexdigest()
@@ -30,12 +39,10 @@ def cache_key(fingerprint: str, request: dict[str, Any]) -> str:
 
 class ResponseCache:
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db = connect_wal(path)
         self._db.execute(
-            "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, answer TEXT NOT NULL, created TEXT DEFAULT CURRENT_TIMESTAMP)"
+            "CREATE TABLE IF NOT EXISTS responses "
+            "(key TEXT PRIMARY KEY, answer TEXT NOT NULL, created TEXT DEFAULT CURRENT_TIMESTAMP)"
         )
 
     @classmethod

@@ -8,24 +8,10 @@ being ignored.
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-CATEGORIES: tuple[str, ...] = (
-    "what_is",
-    "staging",
-    "prognosis",
-    "first_line",
-    "progression",
-    "side_effects",
-    "biomarkers",
-    "clinical_trials",
-    "surgery_radiation",
-    "survivorship",
-    "urgent_symptoms",
-    "unsafe_request",
-)
 Category = Literal[
     "what_is",
     "staging",
@@ -40,6 +26,7 @@ Category = Literal[
     "urgent_symptoms",
     "unsafe_request",
 ]
+CATEGORIES: tuple[str, ...] = get_args(Category)
 Risk = Literal["standard", "high"]
 Curability = Literal["highly_curable", "potentially_curable", "rarely_curable", "not_applicable"]
 Coverage = Literal["covered", "partial", "not_covered"]

@@ -6,7 +6,7 @@ when every line was valid and scored, so bad input never leaves a partial file.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,25 +28,17 @@ def score_file(input_path: Path, output_path: Path, checks: Sequence[Check], jud
         return _score_with_judge(input_path, output_path, checks, judge)
     if output_path.resolve() == input_path.resolve():
         raise InputError("output would overwrite the input", path=output_path, field="--out")
-    seen: dict[str, int] = {}
     count = 0
     with atomic_writer(output_path) as out:
-        for number, obj in iter_json_objects(input_path):
-            try:
-                line = ScoreInput.model_validate(obj)
-            except ValidationError as exc:
-                raise from_validation_error(exc, path=input_path, line=number) from None
-            if line.id in seen:
-                raise InputError(f"duplicate id '{line.id}' (first on line {seen[line.id]})", path=input_path, line=number, field="id")
-            seen[line.id] = number
+        for line in _validated_lines(input_path):
             out.write(dumps(score_record(line.id, evaluate(checks, case_from_input(line)))) + "\n")
             count += 1
     return count
 
 
-def _read_lines(input_path: Path) -> list[ScoreInput]:
+def _validated_lines(input_path: Path) -> Iterator[ScoreInput]:
+    """Input lines, validated one at a time (ids unique), streamed from the file."""
     seen: dict[str, int] = {}
-    lines = []
     for number, obj in iter_json_objects(input_path):
         try:
             line = ScoreInput.model_validate(obj)
@@ -56,8 +48,11 @@ def _read_lines(input_path: Path) -> list[ScoreInput]:
             first = seen[line.id]
             raise InputError(f"duplicate id '{line.id}' (first on line {first})", path=input_path, line=number, field="id")
         seen[line.id] = number
-        lines.append(line)
-    return lines
+        yield line
+
+
+def _read_lines(input_path: Path) -> list[ScoreInput]:
+    return list(_validated_lines(input_path))
 
 
 def _score_with_judge(input_path: Path, output_path: Path, checks: Sequence[Check], judge: JudgeSuite) -> int:

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from navis_eval.checks.base import Case, Check
 from navis_eval.errors import InputError, from_validation_error
 from navis_eval.jsonl import iter_json_objects
-from navis_eval.models import Status
+from navis_eval.models import CheckResult, Status
 from navis_eval.scoring import evaluate
 
 Label = Literal["pass", "fail"]
@@ -90,6 +90,23 @@ class Confusion:
             self.fp += 1
         else:
             self.tn += 1
+
+    def record(self, item_id: str, label: Label, note: str | None, result: CheckResult) -> None:
+        """Count one verdict against its label; keep the disagreements for --show-errors."""
+        predicted_fail = result.status is Status.failed
+        if result.status is Status.unscored:
+            self.unscored += 1
+        self.add(label, predicted_fail)
+        if predicted_fail != (label == "fail"):
+            self.errors.append(
+                {
+                    "id": item_id,
+                    "label": label,
+                    "status": result.status.value,
+                    "label_note": note,
+                    "reasons": result.reasons[:4],
+                }
+            )
 
     @property
     def n(self) -> int:
@@ -182,22 +199,7 @@ def validate_checks(items: Iterable[LabeledAnswer], checks: Sequence[Check]) -> 
         for check in wanted:
             entry = item.labels[check.name]
             assert entry is not None and entry.label is not None
-            result = results[check.name]
-            predicted_fail = result.status is Status.failed
-            confusion = table[check.name]
-            if result.status is Status.unscored:
-                confusion.unscored += 1
-            confusion.add(entry.label, predicted_fail)
-            if predicted_fail != (entry.label == "fail"):
-                confusion.errors.append(
-                    {
-                        "id": item.id,
-                        "label": entry.label,
-                        "status": result.status.value,
-                        "label_note": entry.note,
-                        "reasons": result.reasons[:4],
-                    }
-                )
+            table[check.name].record(item.id, entry.label, entry.note, results[check.name])
     return table
 
 

@@ -20,7 +20,6 @@ import asyncio
 import hashlib
 import json
 import random
-import sqlite3
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -31,7 +30,7 @@ from typing import Any
 
 import httpx
 
-from navis_eval.cache import cache_dir
+from navis_eval.cache import cache_dir, connect_wal
 from navis_eval.engines.retrying import RETRYABLE_STATUS, parse_retry_after
 from navis_eval.errors import InputError
 from navis_eval.judges.config import JudgeConfig
@@ -47,10 +46,7 @@ class JudgeCache:
     """SQLite (WAL) store of judge responses: ``key -> (status, body)``. Only successful replies."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db = connect_wal(path)
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS judge_responses "
             "(key TEXT PRIMARY KEY, status INTEGER NOT NULL, body BLOB NOT NULL, created TEXT DEFAULT CURRENT_TIMESTAMP)"

@@ -36,20 +36,5 @@ def validate_judges(items: Sequence[LabeledAnswer], suite: JudgeSuite) -> dict[s
             entry = item.labels.get(name[: -len(LLM_SUFFIX)])
             if entry is None or entry.label is None:
                 continue
-            status = judgment.result.status.value
-            predicted_fail = status == "failed"
-            confusion = table[name]
-            if status == "unscored":
-                confusion.unscored += 1
-            confusion.add(entry.label, predicted_fail)
-            if predicted_fail != (entry.label == "fail"):
-                confusion.errors.append(
-                    {
-                        "id": item.id,
-                        "label": entry.label,
-                        "status": status,
-                        "label_note": entry.note,
-                        "reasons": judgment.result.reasons[:4],
-                    }
-                )
+            table[name].record(item.id, entry.label, entry.note, judgment.result)
     return table
