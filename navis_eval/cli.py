@@ -288,13 +288,8 @@ def score(
 
 
 # Command groups that live in their own modules register themselves on `app` when imported.
-# Each module must keep heavy imports inside its command functions.
-for _module in ("navis_eval.cli_checks", "navis_eval.cli_report", "navis_eval.cli_dataset", "navis_eval.cli_review"):
-    try:
-        __import__(_module)
-    except ModuleNotFoundError as _exc:
-        if _exc.name != _module:
-            raise
+# Each module keeps heavy imports inside its command functions, so --help stays fast.
+from navis_eval import cli_checks, cli_dataset, cli_report, cli_review  # noqa: E402, F401
 
 
 def main() -> None:
