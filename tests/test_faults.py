@@ -13,6 +13,7 @@ from navis_eval.engines import load_engine_config
 from navis_eval.journal import read_journal
 from navis_eval.pipeline import Selection, start_run
 from navis_eval.runner import RunOptions
+from tests.conftest import navis
 from tests.fault_server import FaultPlan, FaultServer, engine_overrides
 
 # What an item's last request tells about how it must have ended.
@@ -93,3 +94,13 @@ def test_a_run_with_30_percent_faulty_requests_completes_with_every_item_account
     assert sum(summary["error_kinds"].values()) == errors
     manifest = json.loads((outcome.run.path / "manifest.json").read_text())
     assert manifest["counts"]["errors"] == errors
+
+    # The gate judges the error rate by its policy rule: over the limit fails (exit 1), under passes.
+    rate = errors / 500
+    for limit, expected in ((rate / 2, 1), (min(1.0, rate * 2), 0)):
+        policy = tmp_path / f"policy-{expected}.yaml"
+        policy.write_text(f"name: errors-only\nversion: '1'\nmax_error_rate: {limit:.4f}\nrequire_complete: true\n")
+        gate = navis("gate", str(outcome.run.path), "--policy", str(policy), "--out", str(tmp_path / f"gate-{expected}"), "--no-report")
+        assert gate.returncode == expected, gate.stdout + gate.stderr
+        junit = (tmp_path / f"gate-{expected}" / "junit.xml").read_text()
+        assert "error rate" in junit and ("<failure" in junit) == (expected == 1)
