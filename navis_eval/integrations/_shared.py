@@ -18,6 +18,17 @@ def camel(name: str) -> str:
     return "".join(part.capitalize() for part in name.replace("-", "_").replace(".", "_").split("_") if part)
 
 
+def metric_subclass(base: type[Any], check_name: str, module: str) -> type[Any]:
+    """A subclass of ``base`` named after a registered check (``CureOverstatementMetric``)."""
+    from navis_eval.checks import check_classes
+
+    classes = check_classes()
+    if check_name not in classes:
+        raise KeyError(f"unknown check '{check_name}' (known: {', '.join(sorted(classes))})")
+    doc = classes[check_name].description or f"The navis check {check_name}."
+    return type(f"{camel(check_name)}Metric", (base,), {"check_name": check_name, "__doc__": doc, "__module__": module})
+
+
 def case_from_fields(question: str, answer: str, contexts: Any, metadata: dict[str, Any] | None, item_id: str = "") -> Case:
     from navis_eval.checks.base import Case
 

@@ -36,7 +36,7 @@ quiet_third_parties()
 
 from deepeval.metrics import BaseMetric  # noqa: E402
 
-from navis_eval.integrations._shared import camel, case_from_fields, check_for, format_result  # noqa: E402
+from navis_eval.integrations._shared import case_from_fields, check_for, format_result, metric_subclass  # noqa: E402
 
 if TYPE_CHECKING:
     from navis_eval.checks.base import Case, Check
@@ -127,14 +127,7 @@ class NavisMetric(BaseMetric):  # type: ignore[misc]
 @cache
 def metric_class(check_name: str) -> type[NavisMetric]:
     """The metric class of one registered check (generated once, then cached)."""
-    from navis_eval.checks import check_classes
-
-    classes = check_classes()
-    if check_name not in classes:
-        raise KeyError(f"unknown check '{check_name}' (known: {', '.join(sorted(classes))})")
-    doc = classes[check_name].description or f"The navis check {check_name}."
-    cls = type(f"{camel(check_name)}Metric", (NavisMetric,), {"check_name": check_name, "__doc__": doc, "__module__": __name__})
-    return cls
+    return metric_subclass(NavisMetric, check_name, __name__)
 
 
 def metric_classes() -> dict[str, type[NavisMetric]]:

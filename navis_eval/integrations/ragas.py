@@ -40,7 +40,7 @@ quiet_third_parties()
 from ragas.metrics.collections.base import BaseMetric  # noqa: E402
 from ragas.metrics.result import MetricResult  # noqa: E402
 
-from navis_eval.integrations._shared import camel, case_from_fields, check_for, format_result  # noqa: E402
+from navis_eval.integrations._shared import case_from_fields, check_for, format_result, metric_subclass  # noqa: E402
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -86,15 +86,8 @@ class NavisRagasMetric(BaseMetric):  # type: ignore[misc]
 
 @cache
 def metric_class(check_name: str) -> type[NavisRagasMetric]:
-    from navis_eval.checks import check_classes
-
-    classes = check_classes()
-    if check_name not in classes:
-        raise KeyError(f"unknown check '{check_name}' (known: {', '.join(sorted(classes))})")
-    doc = classes[check_name].description or f"The navis check {check_name}."
-    return type(
-        f"{camel(check_name)}Metric", (NavisRagasMetric,), {"check_name": check_name, "__doc__": doc, "__module__": __name__}
-    )
+    """The metric class of one registered check (generated once, then cached)."""
+    return metric_subclass(NavisRagasMetric, check_name, __name__)
 
 
 def metric_classes() -> dict[str, type[NavisRagasMetric]]:
