@@ -10,7 +10,7 @@ import json
 import shutil
 from pathlib import Path
 
-from navis_eval.engines import load_engine_config
+from navis_eval.engines import EngineConfig, load_engine_config
 from navis_eval.pipeline import Selection, start_run
 from navis_eval.runner import RunOptions
 from tests.conftest import ROOT
@@ -32,6 +32,10 @@ def snapshot(tmp: Path) -> tuple[str, str]:
 
 def reference_run(runs: Path, run_id: str, *, dataset: str, rubric: str, limit: int, label: str | None = None) -> Path:
     config, _ = load_engine_config(str(ROOT / "evals/engines/reference.yaml"))
+    return _run(config, runs, run_id, dataset=dataset, rubric=rubric, limit=limit, label=label)
+
+
+def _run(config: EngineConfig, runs: Path, run_id: str, *, dataset: str, rubric: str, limit: int, label: str | None) -> Path:
     outcome = start_run(
         engine_config=config,
         dataset_path=dataset,
@@ -72,18 +76,7 @@ def replay_run(
     version: str = "2.0.0",
 ) -> Path:
     config, _ = load_engine_config("replay", [f"path={recordings}", "name=candidate", f"version={version}"])
-    outcome = start_run(
-        engine_config=config,
-        dataset_path=dataset,
-        rubric_path=rubric,
-        selection=Selection(limit=limit),
-        options=QUIET,
-        runs_dir=runs,
-        run_id=run_id,
-        label=label,
-        use_cache=False,
-    )
-    return outcome.run.path
+    return _run(config, runs, run_id, dataset=dataset, rubric=rubric, limit=limit, label=label)
 
 
 def rows(run: Path) -> list[dict]:

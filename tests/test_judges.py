@@ -41,6 +41,12 @@ def config(server, **overrides) -> JudgeConfig:  # type: ignore[no-untyped-def]
     return JudgeConfig.model_validate(data)
 
 
+def disclaimer_judge(server, retries: int) -> JudgeSuite:  # type: ignore[no-untyped-def]
+    """Only the GEval judge of the disclaimer check: one judge call per case."""
+    judges = {"faithfulness": {"enabled": False}, "healthbench": {"enabled": False}, "geval": {"checks": ["disclaimer"]}}
+    return JudgeSuite(config(server, retries=retries, judges=judges), CHECKS)
+
+
 def gold_case(
     answer: str, *, contexts: list[str] | None = None, criteria: list[Criterion] | None = None, **gold
 ) -> tuple[str, Case]:  # type: ignore[no-untyped-def]
@@ -180,18 +186,7 @@ def test_cache_answers_repeated_calls_and_never_stores_the_key(tmp_path: Path, m
 
 def test_retries_honour_retry_after_and_are_counted() -> None:
     with judge_server() as server:
-        suite = JudgeSuite(
-            config(
-                server,
-                retries=3,
-                judges={
-                    "faithfulness": {"enabled": False},
-                    "healthbench": {"enabled": False},
-                    "geval": {"checks": ["disclaimer"]},
-                },
-            ),
-            CHECKS,
-        )
+        suite = disclaimer_judge(server, retries=3)
         server.fail_next(Fault(503, headers={"Retry-After": "0.3"}), Fault(429, headers={"Retry-After": "0"}), Fault(502))
         item_id, case = gold_case(GOOD)
         started = time.monotonic()
@@ -205,18 +200,7 @@ def test_retries_honour_retry_after_and_are_counted() -> None:
 
 def test_a_final_http_error_is_an_unscored_verdict_not_a_crash() -> None:
     with judge_server() as server:
-        suite = JudgeSuite(
-            config(
-                server,
-                retries=1,
-                judges={
-                    "faithfulness": {"enabled": False},
-                    "healthbench": {"enabled": False},
-                    "geval": {"checks": ["disclaimer"]},
-                },
-            ),
-            CHECKS,
-        )
+        suite = disclaimer_judge(server, retries=1)
         server.fail_next(Fault(500), Fault(500))
         item_id, case = gold_case(GOOD)
         verdict = by_name(suite.judge([(item_id, case)]), item_id)["disclaimer.llm"]
