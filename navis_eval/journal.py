@@ -123,15 +123,6 @@ class JournalReader:
         self._index = journal_index(path)
         self._handle = open(path, "rb") if path.exists() else None  # noqa: SIM115 - closed by close()
 
-    def __contains__(self, item_id: str) -> bool:
-        return item_id in self._index
-
-    def __len__(self) -> int:
-        return len(self._index)
-
-    def ids(self) -> set[str]:
-        return set(self._index)
-
     def get(self, item_id: str) -> EngineAnswer | None:
         offset = self._index.get(item_id)
         if offset is None or self._handle is None:

@@ -12,7 +12,7 @@ import random
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from navis_eval.cache import ResponseCache, cache_key
@@ -80,7 +80,6 @@ async def answer_with_retries(
     options: RunOptions,
     limiter: RateLimiter,
     rng: random.Random,
-    sleep: Callable[[float], object] = asyncio.sleep,
 ) -> EngineAnswer:
     """Call the engine until it answers or the error is final; never raises for engine failures."""
     attempt = 0
@@ -118,10 +117,7 @@ async def answer_with_retries(
                 attempts=attempt,
                 error=EngineError(kind=error.kind, message=scrub(error.message), attempts=attempt, status_code=error.status_code),
             )
-        delay = backoff_delay(attempt, options, error.retry_after, rng)
-        result = sleep(delay)
-        if asyncio.iscoroutine(result):
-            await result
+        await asyncio.sleep(backoff_delay(attempt, options, error.retry_after, rng))
 
 
 class _Progress:

@@ -111,7 +111,9 @@ class ReferenceEngine(AnswerEngine):
         sentences = _sentences(passage_text)
         scored = [(len(query & set(tokens(s))), -i, s) for i, s in enumerate(sentences)]
         top = sorted(scored, reverse=True)[: self.config.sentences_per_passage]
-        keep = {s for score, _, s in top if score > 0} or {sentences[0]} if sentences else set()
+        keep = {s for score, _, s in top if score > 0}
+        if not keep and sentences:
+            keep = {sentences[0]}  # nothing overlaps: the passage's opening sentence
         return [s for s in sentences if s in keep]
 
     def _topical(self, words: list[str]) -> list[str]:
