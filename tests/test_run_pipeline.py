@@ -103,7 +103,8 @@ def test_resume_after_sigkill_never_asks_the_engine_again_for_journaled_items(tm
         requests_before = len(server.requests)
         resumed = navis("run", "--resume", str(runs / "killed"), "--no-report", "-q")
         assert resumed.returncode == 0, resumed.stderr
-        later = [r.body["id"] for r in server.requests[requests_before:]]
+        # a request cut off by the kill may have arrived without its body
+        later = [r.body["id"] for r in server.requests[requests_before:] if isinstance(r.body, dict)]
     assert not set(later) & set(before), "journaled items were sent to the engine again"
     lines = journal_path.read_text().splitlines()
     ids = [json.loads(line)["item_id"] for line in lines]
